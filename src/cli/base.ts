@@ -1,0 +1,83 @@
+// Base class for every netsleuth command: shared flags, one-line errors with documented exit
+// codes (never a stack trace), and JSON/TTY output rules.
+
+import { Command, Flags, Errors } from '@oclif/core';
+import { EXIT, NetsleuthError } from './errors.js';
+import { outputMode, type OutputMode } from './output.js';
+
+export const jsonFlag = {
+  json: Flags.boolean({ description: 'Print machine-readable JSON on stdout (nothing else is written there).', default: false }),
+};
+
+/** Where the state comes from: a snapshot file, or a live daemon. */
+export const sourceFlags = {
+  snapshot: Flags.string({
+    char: 's',
+    description: 'Analyse a captured snapshot file (.json or .json.gz) instead of a live daemon.',
+    helpGroup: 'SOURCE',
+  }),
+  host: Flags.string({
+    char: 'H',
+    description: 'Docker daemon to use: unix:///path, tcp://host:port (TLS via DOCKER_TLS_VERIFY/DOCKER_CERT_PATH). Default: DOCKER_HOST, the current context, then unix:///var/run/docker.sock.',
+    helpGroup: 'SOURCE',
+    exclusive: ['snapshot'],
+  }),
+  context: Flags.string({
+    description: 'Docker CLI context to use (overrides DOCKER_CONTEXT).',
+    helpGroup: 'SOURCE',
+    exclusive: ['snapshot', 'host'],
+  }),
+  timeout: Flags.integer({
+    description: 'Seconds to wait for each daemon request.',
+    default: 10,
+    min: 1,
+    max: 600,
+    helpGroup: 'SOURCE',
+  }),
+};
+
+export abstract class NetsleuthCommand extends Command {
+  protected mode: OutputMode = outputMode(false);
+
+  protected setOutput(json: boolean): OutputMode {
+    this.mode = outputMode(json);
+    return this.mode;
+  }
+
+  protected printJson(value: unknown): void {
+    process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+  }
+
+  protected print(text: string): void {
+    process.stdout.write(text.endsWith('\n') ? text : text + '\n');
+  }
+
+  protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<void> {
+    // `this.exit()` and help/version end the command through oclif's own errors: let them pass.
+    if (err instanceof Errors.ExitError) throw err;
+    let code: number;
+    let message: string;
+    let hint: string | undefined;
+    if (err instanceof NetsleuthError) {
+      code = err.exitCode;
+      message = err.message;
+      hint = err.hint;
+    } else if (err instanceof Errors.CLIError || err.oclif) {
+      // Flag and argument parsing errors from oclif: bad usage.
+      code = EXIT.badInput;
+      message = err.message.split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
+      hint = `See: ${this.config.bin} ${this.id?.replace(/:/g, ' ') ?? ''} --help`.trimEnd();
+    } else {
+      // A bug in netsleuth. Still one line by default; NETSLEUTH_DEBUG=1 shows the stack.
+      code = EXIT.sourceUnavailable;
+      message = `internal error: ${err.message}`;
+      hint = 'This is a netsleuth bug; rerun with NETSLEUTH_DEBUG=1 for details and report it.';
+      if (process.env.NETSLEUTH_DEBUG) process.stderr.write(`${err.stack}\n`);
+    }
+    const oneLine = message.replace(/\s*\n\s*/g, ' ');
+    process.stderr.write(`netsleuth: ${oneLine}\n`);
+    if (hint) process.stderr.write(`  hint: ${hint}\n`);
+    if (this.mode.json) this.printJson({ error: { exitCode: code, message: oneLine, hint: hint ?? null } });
+    process.exitCode = code;
+  }
+}

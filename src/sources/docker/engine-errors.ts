@@ -44,6 +44,9 @@ const CA_CODES = new Set([
   'CERT_REJECTED',
 ]);
 
+const CLIENT_CERT_HINT = 'put the client cert.pem and key.pem in DOCKER_CERT_PATH (or the context)';
+const UNTRUSTED_CLIENT_HINT = "the daemon does not trust the CA that signed it: check dockerd's --tlscacert";
+
 /** Maps a failure below HTTP (socket, TLS, timeout, closed connection) to a SourceError. */
 export function transportError(err: unknown, ep: DockerEndpoint, req: RequestInfo): SourceError {
   const chain = errorChain(err);
@@ -99,6 +102,16 @@ export function transportError(err: unknown, ep: DockerEndpoint, req: RequestInf
   const tlsFailure = tlsError(codes, detail, ep, where);
   if (tlsFailure) return make(tlsFailure.message, tlsFailure.hint);
 
+  // With TLS 1.3 a daemon checks the client certificate after our handshake is done, and the
+  // rejection often arrives as a bare close before any response: name the likely cause.
+  if (ep.tls && !req.gotHeaders && has('UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE')) {
+    const dir = ep.tls.files?.dir ?? 'DOCKER_CERT_PATH';
+    const closed = `TLS: ${where} closed the connection right after the handshake`;
+    if (!ep.tls.cert) {
+      return make(`${closed}: it probably requires a client certificate, and none was found (looked for ${dir}/cert.pem and key.pem)`, CLIENT_CERT_HINT);
+    }
+    return make(`${closed}: it probably rejected the client certificate ${ep.tls.files?.cert ?? 'cert.pem'}`, UNTRUSTED_CLIENT_HINT);
+  }
   if (has('UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH')) {
     const happened = req.gotHeaders ? `closed the connection mid-response to ${what}` : `closed the connection without answering ${what}`;
     return make(`Docker daemon at ${where} ${happened}`, plainTcp ? tlsHint : 'the daemon may have restarted or crashed; try again');
@@ -136,12 +149,12 @@ function tlsError(codes: string[], detail: string, ep: DockerEndpoint, where: st
     if (!ep.tls?.cert) {
       return {
         message: `TLS: ${where} requires a client certificate and none was found (looked for ${dir}/cert.pem and key.pem)`,
-        hint: 'put the client cert.pem and key.pem in DOCKER_CERT_PATH (or the context)',
+        hint: CLIENT_CERT_HINT,
       };
     }
     return {
       message: `TLS: ${where} rejected the client certificate ${files?.cert ?? 'cert.pem'} (${code})`,
-      hint: "the daemon does not trust the CA that signed it: check dockerd's --tlscacert",
+      hint: UNTRUSTED_CLIENT_HINT,
     };
   }
   if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG' || /wrong version number|packet length too long/i.test(detail)) {

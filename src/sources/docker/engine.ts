@@ -89,15 +89,14 @@ export class EngineClient {
       if (daemonApiVersion === null) {
         // Old daemons and some proxies give no Api-Version header: ask /version instead.
         const res = await send('/version');
+        const notDocker = (why: string): SourceError =>
+          new SourceError(`${describeEndpoint(ep)} does not look like a Docker Engine API: ${why}`, 'check that --host, DOCKER_HOST or the context points at dockerd');
+        // A 404 here is about the endpoint, not an object: keep it out of NotFoundError.
+        if (res.status === 404) throw notDocker('/_ping gave no API version and /version answered HTTP 404');
         if (res.status >= 400) throw httpError(res.status, res.body, ep, 'GET', '/version');
         const info = parseJsonBody<{ ApiVersion?: unknown }>(res.body, ep, 'GET', '/version');
         const v = typeof info?.ApiVersion === 'string' ? info.ApiVersion.trim() : null;
-        if (v === null || parseVersion(v) === null) {
-          throw new SourceError(
-            `${describeEndpoint(ep)} does not look like a Docker Engine API: no API version in /_ping or /version`,
-            'check that --host or DOCKER_HOST points at dockerd',
-          );
-        }
+        if (v === null || parseVersion(v) === null) throw notDocker('no API version in /_ping or /version');
         daemonApiVersion = v;
       }
       const apiVersion = compareVersions(maxApiVersion, daemonApiVersion) <= 0 ? maxApiVersion : daemonApiVersion;
@@ -215,7 +214,7 @@ async function sendRaw(pool: Pool, ep: DockerEndpoint, method: 'GET', path: stri
       );
     const declared = Number(res.headers['content-length']);
     if (Number.isFinite(declared) && declared > maxBodyBytes) {
-      res.body.destroy();
+      discard(res.body);
       throw tooLarge();
     }
     const chunks: Buffer[] = [];
@@ -224,7 +223,7 @@ async function sendRaw(pool: Pool, ep: DockerEndpoint, method: 'GET', path: stri
       const buf = chunk as Buffer;
       total += buf.length;
       if (total > maxBodyBytes) {
-        res.body.destroy();
+        discard(res.body);
         throw tooLarge();
       }
       chunks.push(buf);
@@ -234,6 +233,12 @@ async function sendRaw(pool: Pool, ep: DockerEndpoint, method: 'GET', path: stri
     if (err instanceof SourceError) throw err;
     throw transportError(err, ep, { method, path, timeoutMs, gotHeaders });
   }
+}
+
+/** Drops an unread body; the listener keeps undici's abort error from surfacing as uncaught. */
+function discard(body: NodeJS.ReadableStream & { destroy(): void }): void {
+  body.on('error', () => undefined);
+  body.destroy();
 }
 
 function parseJsonBody<T>(body: Buffer, ep: DockerEndpoint, method: string, path: string): T {

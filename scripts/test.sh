@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The whole test suite, as the README and CI run it: install dependencies when missing, build,
+# start a real dockerd for the live tests (installing Debian's docker.io when missing), run unit
+# and live tests, then stop the daemon this script started. Exit non-zero on any failure,
+# including traffic from test address pools that tried to leave through the host's uplink.
+#
+#   NETSLEUTH_SKIP_LIVE=1 npm test   # unit tests only (no root, no dockerd); says so loudly
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf 'test: %s\n' "$*" >&2; }
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm dependencies (npm ci)"
+  npm ci --no-audit --no-fund || exit 1
+fi
+say "building"
+npm run -s build || exit 1
+
+if [ "${NETSLEUTH_SKIP_LIVE:-}" = "1" ]; then
+  say "NETSLEUTH_SKIP_LIVE=1: live tests against a real dockerd are SKIPPED"
+  npx vitest run --project unit
+  exit $?
+fi
+
+bash scripts/test-dockerd.sh start || { say "could not start a test dockerd (see above)"; exit 1; }
+status=0
+{
+  eval "$(bash scripts/test-dockerd.sh env)" &&
+  bash scripts/test-dockerd.sh image &&
+  npx vitest run
+} || status=$?
+bash scripts/test-dockerd.sh stop || { say "stopping the test dockerd failed or the egress guard saw leaked traffic"; status=1; }
+exit $status

@@ -1,0 +1,111 @@
+// The snapshot commands as a user runs them: real processes, real exit codes, one-line errors.
+import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXAMPLE, expectOneLineError, runCli } from '../../support/cli.js';
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'netsleuth-cli-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('snapshot show / validate on the bundled example', () => {
+  it('show prints host, evidence, networks and containers', async () => {
+    const r = await runCli(['snapshot', 'show', EXAMPLE]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Snapshot +.*example\.snapshot\.json/m);
+    expect(r.stdout).toMatch(/^Host +\S+ +Docker /m);
+    expect(r.stdout).toMatch(/^NETWORKS \(\d+\)/m);
+    expect(r.stdout).toMatch(/^CONTAINERS \(\d+\)/m);
+    expect(r.stdout).toContain('shop_front');
+    expect(r.stderr).toBe('');
+  });
+
+  it('show --json prints only JSON, with the documented keys', async () => {
+    const r = await runCli(['snapshot', 'show', EXAMPLE, '--json']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(Object.keys(doc)).toEqual(['capture', 'hosts', 'networks', 'containers']);
+    const example = JSON.parse(readFileSync(EXAMPLE, 'utf8'));
+    expect(doc.containers).toHaveLength(example.state.containers.length);
+    expect(doc.networks.map((n: { name: string }) => n.name)).toContain('shop_back');
+  });
+
+  it('validate says valid and exits 0', async () => {
+    const r = await runCli(['snapshot', 'validate', EXAMPLE, '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ valid: true, schema: 'netsleuth.snapshot/v1' });
+  });
+});
+
+describe('bad input: one line, exit 2, no stack trace', () => {
+  const cases: Array<[string, () => string, RegExp]> = [
+    ['not JSON', () => write('junk.json', 'hello'), /junk\.json: not valid JSON/],
+    ['truncated gzip', () => write('cut.json.gz', gzipSync(readFileSync(EXAMPLE)).subarray(0, 300)), /cut\.json\.gz: (truncated|corrupt) gzip data/],
+    ['wrong schema version', () => write('v2.json', JSON.stringify({ schema: 'netsleuth.snapshot/v2' })), /unsupported snapshot schema "netsleuth\.snapshot\/v2" at \$\.schema/],
+    [
+      'schema-invalid document',
+      () => {
+        const doc = JSON.parse(readFileSync(EXAMPLE, 'utf8'));
+        doc.state.networks[0].internal = 'no';
+        return write('inv.json', JSON.stringify(doc));
+      },
+      /inv\.json: invalid snapshot at \$\.state\.networks\[0\]\.internal: must be boolean/,
+    ],
+    ['missing file', () => join(dir, 'absent.json'), /absent\.json: no such snapshot file/],
+  ];
+  for (const [what, make, pattern] of cases) {
+    for (const cmd of ['show', 'validate']) {
+      it(`${cmd}: ${what}`, async () => {
+        const r = await runCli(['snapshot', cmd, make()]);
+        expect(r.code).toBe(2);
+        expect(expectOneLineError(r)).toMatch(pattern);
+        expect(r.stdout).toBe('');
+      });
+    }
+  }
+
+  it('with --json the error is also JSON on stdout', async () => {
+    const r = await runCli(['snapshot', 'validate', write('junk2.json', '{'), '--json']);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout).error).toMatchObject({ exitCode: 2 });
+  });
+
+  it('unknown flags and missing arguments are usage errors (exit 2)', async () => {
+    const r1 = await runCli(['snapshot', 'show', EXAMPLE, '--bogus']);
+    expect(r1.code).toBe(2);
+    expect(expectOneLineError(r1)).toMatch(/Nonexistent flag: --bogus/);
+    const r2 = await runCli(['snapshot', 'show']);
+    expect(r2.code).toBe(2);
+    expect(expectOneLineError(r2)).toMatch(/Missing 1 required arg/);
+  });
+
+  it('an unknown command is a usage error (exit 2)', async () => {
+    const r = await runCli(['snapshot', 'frobnicate']);
+    expect(r.code).toBe(2);
+  });
+});
+
+describe('--help and --version', () => {
+  it('every snapshot command has help with examples', async () => {
+    for (const cmd of ['capture', 'show', 'validate']) {
+      const r = await runCli(['snapshot', cmd, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/EXAMPLES/);
+    }
+  });
+  it('--version prints name/version', async () => {
+    const r = await runCli(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^netsleuth\/\d+\.\d+\.\d+ /);
+  });
+});
+
+function write(name: string, data: string | Buffer): string {
+  const file = join(dir, name);
+  writeFileSync(file, data);
+  return file;
+}

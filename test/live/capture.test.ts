@@ -120,7 +120,8 @@ describe.skipIf(!live)('snapshot capture on a real daemon', () => {
       expect(c.endpoints.map((e) => e.networkName)).toEqual(expected.map(([n]) => n));
       for (const [netName, ep] of expected) {
         const mine = c.endpoints.find((e) => e.networkName === netName)!;
-        expect(mine.networkId).toBe(ep.NetworkID);
+        // A never-started container has an empty NetworkID; the capture fills it from the network.
+        expect(mine.networkId).toBe(ep.NetworkID || snap.state.networks.find((n) => n.name === netName)!.id);
         expect(mine.ipv4?.address ?? '').toBe(ep.IPAddress);
         if (ep.IPAddress) expect(mine.ipv4?.prefixLength).toBe(ep.IPPrefixLen);
         expect(mine.gateway ?? '').toBe(ep.Gateway);
@@ -214,15 +215,33 @@ describe.skipIf(!live)('snapshot capture on a real daemon', () => {
     expect(host.sysctls.value!['net.ipv4.ip_forward']).toBe('1');
   });
 
-  it('captures each running container\'s namespace: routes and listeners (loopback-only ones too)', () => {
+  it('captures each running container\'s namespace: the routes the kernel has, and listeners (loopback-only ones too)', async () => {
+    for (const key of ['web', 'db', 'iso1']) {
+      const c = byName(key);
+      expect(c.netns.status).toBe('ok');
+      // Oracle: `ip route` inside the container, as (destination, gateway) pairs of the main table.
+      const inside = await exec(names[key]!, ['ip', '-4', 'route', 'show']);
+      expect(inside.code).toBe(0);
+      const kernel = inside.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => {
+          const f = l.trim().split(/\s+/);
+          const via = f.indexOf('via');
+          return `${f[0] === 'default' ? '0.0.0.0/0' : f[0]} via ${via > 0 ? f[via + 1] : '-'}`;
+        })
+        .sort();
+      const mine = c.netns.value!.routes
+        .filter((r) => r.family === 'ipv4' && r.table === 'main')
+        .map((r) => `${r.dst} via ${r.gateway ?? '-'}`)
+        .sort();
+      expect(mine).toEqual(kernel);
+    }
     const web = byName('web');
-    expect(web.netns.status).toBe('ok');
     expect(web.netns.value!.routes.some((r) => r.dst === '0.0.0.0/0' && r.gateway === app.gateway)).toBe(true);
     expect(web.netns.value!.listeners.some((l) => l.protocol === 'tcp' && l.port === 80)).toBe(true);
     const db = byName('db');
     expect(db.netns.value!.listeners).toEqual(expect.arrayContaining([expect.objectContaining({ protocol: 'tcp', port: 5432, address: '127.0.0.1' })]));
-    // The internal network has no default route.
-    expect(db.netns.value!.routes.some((r) => r.dst === '0.0.0.0/0')).toBe(false);
   });
 
   it('never captures environment variables', async () => {
@@ -245,11 +264,35 @@ describe.skipIf(!live)('snapshot capture on a real daemon', () => {
     expectOneLineError(bad);
   });
 
+  it('reads a context created by the real docker CLI (--context and DOCKER_CONTEXT)', async () => {
+    const config = join(dir, 'docker-config');
+    const ctx = `${RUN_PREFIX}ctx`;
+    await docker(['--config', config, 'context', 'create', ctx, '--docker', `host=${dockerHost()}`]);
+    for (const how of [['--context', ctx], []]) {
+      const r = await runCli(['snapshot', 'capture', ...how, '-o', '-', '--no-host-evidence'], {
+        env: { DOCKER_CONFIG: config, DOCKER_HOST: '', ...(how.length ? {} : { DOCKER_CONTEXT: ctx }) },
+        timeoutMs: 120_000,
+      });
+      expect(r.code, r.stderr).toBe(0);
+      const doc = JSON.parse(r.stdout) as Snapshot;
+      expect(doc.capture.source).toMatchObject({ endpoint: dockerHost(), context: ctx });
+      expect(doc.state.containers.some((c) => c.name === names.web)).toBe(true);
+    }
+    const missing = await runCli(['snapshot', 'capture', '--context', 'no-such-context', '-o', '-'], { env: { DOCKER_CONFIG: config } });
+    expect(missing.code).toBe(2);
+    expect(expectOneLineError(missing)).toMatch(/no-such-context/);
+  });
+
   it('permission denied on the daemon socket is exit 3 with a hint (as an unprivileged user)', async (ctx) => {
     const socketPath = dockerHost().replace(/^unix:\/\//, '');
     if (!dockerHost().startsWith('unix://') || process.getuid?.() !== 0) ctx.skip();
     // nobody (65534) cannot open the root-owned socket: a real EACCES, not a simulated one.
-    const r = await runCli(['snapshot', 'capture', '--host', `unix://${socketPath}`, '-o', '-'], { uid: 65534, gid: 65534, cwd: '/' });
+    const r = await runCli(['snapshot', 'capture', '--host', `unix://${socketPath}`, '-o', '-'], {
+      uid: 65534,
+      gid: 65534,
+      cwd: '/',
+      env: { HOME: '/nonexistent', XDG_DATA_HOME: '/nonexistent', XDG_CONFIG_HOME: '/nonexistent', XDG_CACHE_HOME: '/nonexistent' },
+    });
     if (r.code === 2 && /Cannot find module|EACCES.*(bin|dist)/.test(r.stderr)) ctx.skip(); // checkout not readable by nobody
     expect(r.code).toBe(3);
     expect(expectOneLineError(r)).toMatch(/permission denied/i);

@@ -20,7 +20,9 @@ export default defineConfig({
           include: ['test/live/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
-          fileParallelism: false,
+          // One fork runs the live files one after another (each still isolated).
+          pool: 'forks',
+          poolOptions: { forks: { singleFork: true } },
         },
       },
     ],

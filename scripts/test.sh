@@ -16,6 +16,8 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 say "building"
 npm run -s build || exit 1
+say "type-checking sources and tests"
+npm run -s typecheck || exit 1
 
 if [ "${NETSLEUTH_SKIP_LIVE:-}" = "1" ]; then
   say "NETSLEUTH_SKIP_LIVE=1: live tests against a real dockerd are SKIPPED"

@@ -55,6 +55,9 @@ export abstract class NetsleuthCommand extends Command {
   protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<void> {
     // `this.exit()` and help/version end the command through oclif's own errors: let them pass.
     if (err instanceof Errors.ExitError) throw err;
+    // A flag-parsing failure leaves oclif thinking parse() was never called, and in a source
+    // checkout it then warns about that; the one-line error below is all the user should see.
+    (this as unknown as { parsed: boolean }).parsed = true;
     let code: number;
     let message: string;
     let hint: string | undefined;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { expectOneLineError, runCli } from '../../support/cli.js';
-import { buildTar, sendJson, startFakeEngine, startRawServer, type FakeEngine } from '../../support/fake-engine.js';
+import { buildTar, sendJson, startFakeEngine, startRawServer, type FakeEngine, type FakeHandler } from '../../support/fake-engine.js';
 
 let dir: string;
 beforeAll(() => {
@@ -40,8 +40,8 @@ const container = (id: string, name: string) => ({
 });
 
 /** A small but complete daemon: one network, two containers listed, one of which is gone on inspect. */
-function healthyRoutes(opts: { slowInspectMs?: number } = {}) {
-  return {
+function healthyRoutes(opts: { slowInspectMs?: number } = {}): Record<string, FakeHandler> {
+  const routes = {
     '/info': (_q: unknown, res: Parameters<typeof sendJson>[0]) => sendJson(res, 200, { ID: 'FAKE', Name: 'fakehost', OSType: 'linux', IPv4Forwarding: true }),
     '/networks': (_q: unknown, res: Parameters<typeof sendJson>[0]) => sendJson(res, 200, [NET]),
     [`/networks/${NET.Id}`]: (_q: unknown, res: Parameters<typeof sendJson>[0]) => sendJson(res, 200, NET),
@@ -62,11 +62,12 @@ function healthyRoutes(opts: { slowInspectMs?: number } = {}) {
       res.end(tar);
     },
   };
+  return routes as unknown as Record<string, FakeHandler>;
 }
 
 describe('capture against a fake daemon', () => {
   it('records a container that vanished between list and inspect, and reads resolv.conf/hosts via archive', async () => {
-    const engine = await startFakeEngine({ apiVersion: '1.47', routes: healthyRoutes() as never });
+    const engine = await startFakeEngine({ apiVersion: '1.47', routes: healthyRoutes() });
     engines.push(engine);
     const out = join(dir, 'ok.json');
     const r = await runCli(['snapshot', 'capture', '--host', `unix://${engine.socketPath}`, '-o', out, '--json']);
@@ -87,7 +88,7 @@ describe('capture against a fake daemon', () => {
   });
 
   it('--no-host-evidence marks every host section unavailable with the reason', async () => {
-    const engine = await startFakeEngine({ routes: healthyRoutes() as never });
+    const engine = await startFakeEngine({ routes: healthyRoutes() });
     engines.push(engine);
     const out = join(dir, 'nohost.json');
     const r = await runCli(['snapshot', 'capture', '--host', `unix://${engine.socketPath}`, '-o', out, '--no-host-evidence', '--json']);
@@ -116,7 +117,7 @@ describe('capture against a fake daemon', () => {
   it('a daemon that closes the connection mid-response: exit 3, one line', async () => {
     const engine = await startFakeEngine({
       routes: {
-        ...(healthyRoutes() as never),
+        ...healthyRoutes(),
         '/containers/json': (_req, res) => {
           res.writeHead(200, { 'content-type': 'application/json', 'content-length': '5000' });
           res.write('[{"Id": "1111');
@@ -155,7 +156,7 @@ describe('capture against a fake daemon', () => {
   });
 
   it('Ctrl-C during capture leaves no file (and no temp file) behind', async () => {
-    const engine = await startFakeEngine({ routes: healthyRoutes({ slowInspectMs: 5_000 }) as never });
+    const engine = await startFakeEngine({ routes: healthyRoutes({ slowInspectMs: 5_000 }) });
     engines.push(engine);
     const sub = mkdtempSync(join(dir, 'sigint-'));
     const out = join(sub, 'interrupted.json');

@@ -109,3 +109,16 @@ function write(name: string, data: string | Buffer): string {
   writeFileSync(file, data);
   return file;
 }
+
+describe('the build', () => {
+  it('ships a precompiled schema validator that loads (no schema compile at start-up) and agrees with the schema', async () => {
+    const { ROOT } = await import('../../support/cli.js');
+    const { pathToFileURL } = await import('node:url');
+    const mod = await import(pathToFileURL(join(ROOT, 'dist/src/sources/snapshot/validate.js')).href);
+    const validate = await mod.loadCompiledValidator();
+    const doc = JSON.parse(readFileSync(EXAMPLE, 'utf8'));
+    expect(validate(doc)).toBe(true);
+    doc.state.containers[0].running = 'yes';
+    expect(validate(doc)).toBe(false);
+  });
+});

@@ -213,6 +213,13 @@ describe.skipIf(!live)('snapshot capture on a real daemon', () => {
     const hostPort = web.publishedPorts.find((p) => p.containerPort === 80 && p.hostIp === '0.0.0.0')!.hostPort!;
     expect(host.listeners.value!.some((l) => l.port === hostPort && l.protocol === 'tcp')).toBe(true);
     expect(host.sysctls.value!['net.ipv4.ip_forward']).toBe('1');
+    // The daemon's own flags (the test daemon runs with --bip and --default-address-pool) are
+    // read from its command line: the API shows neither.
+    if (dockerHost() === 'unix:///run/netsleuth-test/docker.sock') {
+      expect(host.daemonConfig.status).toBe('ok');
+      expect(host.daemonConfig.value).toMatchObject({ bip: '10.212.0.1/24', defaultAddressPools: [{ base: '10.213.0.0/16', size: 24 }] });
+      expect(host.raw['dockerd-cmdline']!.stdout).toContain('--bip 10.212.0.1/24');
+    }
   });
 
   it('captures each running container\'s namespace: the routes the kernel has, and listeners (loopback-only ones too)', async () => {

@@ -167,7 +167,7 @@ export async function captureSnapshot(opts: CaptureOptions): Promise<Snapshot> {
       for (const c of containers) c.netns = unavailable('nsenter -t PID -n', blocker);
     } else {
       progress({ phase: 'host', done: 0, total: 1 });
-      hostSections = await collectHostEvidence();
+      hostSections = await collectHostEvidence({ daemonSocket: opts.endpoint.socketPath });
       const running = containers.filter((c) => c.pid !== null);
       let netnsDone = 0;
       progress({ phase: 'netns', done: 0, total: running.length });

@@ -31,6 +31,7 @@ import type {
   Section,
 } from '../../model/types.js';
 import { emptyDaemonConfig, parseDaemonJson } from './parse-daemon-json.js';
+import { applyDockerdArgs, findDockerdProcesses, parseDockerdArgs, servesSocket } from './dockerd-args.js';
 import { parseIptablesVersion } from './parse-iptables-version.js';
 import { parseInterfaces } from './parse-link.js';
 import { parseResolvConf } from './parse-resolv.js';
@@ -53,6 +54,10 @@ export interface HostCollectOptions {
   uid?: number;
   /** Per-command timeout; defaults to 5 s. */
   timeoutMs?: number;
+  /** The unix socket of the daemon being captured, to find its dockerd process and flags. */
+  daemonSocket?: string | null;
+  /** Where /proc is (tests point it at a fake tree). */
+  procRoot?: string;
 }
 
 export interface CommandSpec {
@@ -253,7 +258,7 @@ export async function collectHostEvidence(opts?: HostCollectOptions): Promise<Ho
     runAll(HOST_COMMANDS, run, isRoot, timeoutMs),
     collectSysctls(readFile),
     collectResolvConf(readFile),
-    collectDaemonConfig(readFile),
+    collectDaemonConfig(readFile, opts?.daemonSocket ?? null, opts?.procRoot ?? '/proc'),
   ]);
 
   const raw: Record<string, RawEvidence> = {};
@@ -262,6 +267,7 @@ export async function collectHostEvidence(opts?: HostCollectOptions): Promise<Ho
     raw[key] = { command: r.display, exitCode: r.result.exitCode, stdout: r.result.stdout, stderr: r.result.stderr };
   }
   if (resolv.systemd !== null) raw['resolv-conf-systemd'] = resolv.systemd;
+  if (daemon.cmdline) raw['dockerd-cmdline'] = daemon.cmdline;
 
   const o = (key: string): Outcome => outcome(HOST_COMMANDS[key]!, ran[key] ?? null, uid);
   const src = (...keys: string[]): string => keys.map((k) => display(HOST_COMMANDS[k]!)).join('; ');
@@ -270,11 +276,11 @@ export async function collectHostEvidence(opts?: HostCollectOptions): Promise<Ho
     interfaces: interfacesSection(o('ip-link'), o('ip-addr'), src('ip-link', 'ip-addr')),
     routes: twoFamilySection<Route>('routes', o('ip-route-4'), o('ip-route-6'), parseIpRoutes, src('ip-route-4', 'ip-route-6')),
     rules: twoFamilySection<PolicyRule>('rules', o('ip-rule-4'), o('ip-rule-6'), parseIpRules, src('ip-rule-4', 'ip-rule-6')),
-    firewall: firewallSection(o, isRoot, uid, daemon.value),
+    firewall: firewallSection(o, isRoot, uid, daemon.section.value),
     listeners: listenersSection(o('ss-listen'), src('ss-listen'), isRoot, uid),
     sysctls,
     resolvConf: resolv.section,
-    daemonConfig: daemon,
+    daemonConfig: daemon.section,
     raw,
   };
 }
@@ -383,22 +389,56 @@ async function collectResolvConf(
   return { section, systemd };
 }
 
-async function collectDaemonConfig(readFile: (p: string) => Promise<string>): Promise<Section<DaemonConfig>> {
-  let text: string;
+/**
+ * daemon.json (or the file dockerd's --config-file names) overlaid with dockerd's own networking
+ * flags, read from /proc for the dockerd that serves the captured socket.
+ */
+async function collectDaemonConfig(
+  readFile: (p: string) => Promise<string>,
+  daemonSocket: string | null,
+  procRoot: string,
+): Promise<{ section: Section<DaemonConfig>; cmdline: RawEvidence | null }> {
+  const procs = await findDockerdProcesses(procRoot);
+  const parsed = procs.map((p) => ({ ...p, args: parseDockerdArgs(p.argv) }));
+  const dockerd = daemonSocket ? parsed.find((p) => servesSocket(p.args, daemonSocket)) : parsed.length === 1 ? parsed[0] : undefined;
+  const path = dockerd?.args.configFile ?? DAEMON_JSON;
+  const cmdline: RawEvidence | null = dockerd
+    ? { command: `${procRoot}/${dockerd.pid}/cmdline`, exitCode: 0, stdout: dockerd.argv.join(' '), stderr: '' }
+    : null;
+
+  let file: { value: DaemonConfig; source: string } | Section<DaemonConfig>;
   try {
-    text = await readFile(DAEMON_JSON);
+    const text = await readFile(path);
+    try {
+      file = { value: parseDaemonJson(text), source: path };
+    } catch (err) {
+      file = unavailable(path, (err as Error).message);
+    }
   } catch (err) {
     // No file is real evidence: the daemon runs on its defaults (unless started with flags).
-    if (errnoCode(err) === 'ENOENT') {
-      return { status: 'ok', source: `${DAEMON_JSON} (absent: daemon defaults apply)`, value: emptyDaemonConfig() };
-    }
-    return unavailable(DAEMON_JSON, fileError(DAEMON_JSON, err));
+    file =
+      errnoCode(err) === 'ENOENT'
+        ? { value: emptyDaemonConfig(), source: `${path} (absent: daemon defaults apply)` }
+        : unavailable(path, fileError(path, err));
   }
-  try {
-    return { status: 'ok', source: DAEMON_JSON, value: parseDaemonJson(text) };
-  } catch (err) {
-    return unavailable(DAEMON_JSON, (err as Error).message);
+  if ('status' in file) return { section: file, cmdline };
+  if (dockerd) {
+    const flags = dockerd.args.flags.length ? dockerd.args.flags.map((f) => `--${f}`).join(' ') : 'no networking flags';
+    return {
+      section: { status: 'ok', source: `${file.source}; dockerd pid ${dockerd.pid} flags (${flags})`, value: applyDockerdArgs(file.value, dockerd.args) },
+      cmdline,
+    };
   }
+  const where = daemonSocket ? `serving ${daemonSocket}` : 'on this host';
+  return {
+    section: {
+      status: 'partial',
+      source: file.source,
+      reason: `no dockerd process ${where} was found in ${procRoot}, so its command-line flags (which override ${path}) are unknown`,
+      value: file.value,
+    },
+    cmdline,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { collectContainerNetns, collectHostEvidence, HOST_COMMANDS } from '../../../src/sources/host/collect.js';
 import type { CommandResult, CommandRunner } from '../../../src/sources/host/run.js';
 import { fixture } from './fixtures.js';
@@ -70,15 +73,24 @@ function fakeFiles(files: Record<string, string | Error> = {}): (p: string) => P
   };
 }
 
-const root = { isRoot: true, uid: 0 };
+// A fake /proc holding one dockerd started without networking flags, so these tests never see the
+// machine's real daemons.
+const FAKE_PROC = mkdtempSync(join(tmpdir(), 'netsleuth-fakeproc-'));
+mkdirSync(join(FAKE_PROC, '4321'));
+writeFileSync(join(FAKE_PROC, '4321', 'comm'), 'dockerd\n');
+writeFileSync(join(FAKE_PROC, '4321', 'cmdline'), 'dockerd\0--containerd=/run/containerd/containerd.sock\0');
+afterAll(() => rmSync(FAKE_PROC, { recursive: true, force: true }));
+
+const root = { isRoot: true, uid: 0, procRoot: FAKE_PROC };
 
 describe('collectHostEvidence with a fake runner', () => {
   it('returns ok sections and every raw output under its stable key', async () => {
     const run = fakeRunner();
     const h = await collectHostEvidence({ run, readFile: fakeFiles(), ...root });
-    expect(Object.keys(h.raw).sort()).toEqual(Object.keys(HOST_COMMANDS).sort());
+    expect(Object.keys(h.raw).sort()).toEqual([...Object.keys(HOST_COMMANDS), 'dockerd-cmdline'].sort());
+    expect(h.raw['dockerd-cmdline']).toMatchObject({ command: `${FAKE_PROC}/4321/cmdline`, stdout: 'dockerd --containerd=/run/containerd/containerd.sock' });
     expect(Object.keys(h.raw).sort()).toEqual([
-      'ip-addr', 'ip-link', 'ip-route-4', 'ip-route-6', 'ip-rule-4', 'ip-rule-6', 'ip6tables-save', 'ipset-save',
+      'dockerd-cmdline', 'ip-addr', 'ip-link', 'ip-route-4', 'ip-route-6', 'ip-rule-4', 'ip-rule-6', 'ip6tables-save', 'ipset-save',
       'iptables-save', 'iptables-version', 'nft-json', 'ss-listen',
     ]);
     expect(h.raw['ip-route-4']).toEqual({
@@ -128,7 +140,7 @@ describe('collectHostEvidence with a fake runner', () => {
     const absent = await collectHostEvidence({ run: fakeRunner(), readFile: fakeFiles(), ...root });
     expect(absent.daemonConfig).toMatchObject({
       status: 'ok',
-      source: '/etc/docker/daemon.json (absent: daemon defaults apply)',
+      source: '/etc/docker/daemon.json (absent: daemon defaults apply); dockerd pid 4321 flags (no networking flags)',
       value: { raw: {}, iptables: null, bip: null, defaultAddressPools: [] },
     });
     const present = await collectHostEvidence({
@@ -138,7 +150,7 @@ describe('collectHostEvidence with a fake runner', () => {
     });
     expect(present.daemonConfig).toMatchObject({
       status: 'ok',
-      source: '/etc/docker/daemon.json',
+      source: '/etc/docker/daemon.json; dockerd pid 4321 flags (no networking flags)',
       value: { bip: '10.50.0.1/24', defaultAddressPools: [{ base: '10.60.0.0/16', size: 24 }] },
     });
     const invalid = await collectHostEvidence({

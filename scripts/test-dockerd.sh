@@ -203,6 +203,13 @@ ensure_packages() {
   command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
   command -v iptables >/dev/null 2>&1 || missing+=(iptables)
   busybox_static_ok || missing+=(busybox-static)
+  # Tools the tests compare against or drive: dig (DNS oracle), openssl (TLS fixtures),
+  # ip/ss (host evidence), nft and ipset (firewall evidence and engine tests).
+  command -v dig >/dev/null 2>&1 || missing+=(dnsutils)
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+  command -v nft >/dev/null 2>&1 || missing+=(nftables)
+  command -v ipset >/dev/null 2>&1 || missing+=(ipset)
   ((${#missing[@]} == 0)) && return 0
   command -v apt-get >/dev/null 2>&1 || die "missing ${missing[*]} and no apt-get to install them (Debian/Ubuntu expected)"
   log "installing ${missing[*]} with apt-get"

@@ -1,0 +1,136 @@
+import { Args, Flags } from '@oclif/core';
+import { NetsleuthCommand, jsonFlag, sourceFlags } from '../src/cli/base.js';
+import { InputError } from '../src/cli/errors.js';
+import { QUERY_TYPES } from '../src/dns/types.js';
+import type { DnsReport } from '../src/report/dns.js';
+
+const FLAVOURS = ['glibc', 'musl', 'busybox'] as const;
+
+function parseSeconds(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(v.trim());
+  if (!m) throw new InputError(`--timeout "${v}" is not a duration (e.g. 2, 1.5, 500ms)`);
+  const ms = m[2] === 'ms' ? Number(m[1]) : Number(m[1]) * 1000;
+  if (!(ms >= 1 && ms <= 60_000)) throw new InputError('--timeout must be between 1 ms and 60 s');
+  return Math.round(ms);
+}
+
+export default class Dns extends NetsleuthCommand {
+  static override summary = 'How a name resolves from inside a container, step by step — predicted, and on a live daemon checked on the wire.';
+  static override description = [
+    'Walks the resolution a container would do: /etc/hosts (and --add-host entries), the search-list expansion with ndots, Docker\'s embedded DNS at 127.0.0.11 (container names, aliases and compose services on the user-defined networks the container shares; round robin for shared aliases), and the upstream servers it forwards to. It names the reason a lookup fails: the default bridge has no name resolution, the name lives on a network the container is not attached to, an alias is ambiguous, a resolver (such as the host stub 127.0.0.53) is unreachable from the container.',
+    'With --snapshot it predicts only. Against a live daemon (as root on its host) it also runs the same queries on the wire from inside the container\'s network namespace (nsenter + netsleuth\'s own probe agent, so the image needs no tools) and flags any disagreement.',
+    'With --server and without --from it is a plain dig-like query from this machine, which needs no daemon.',
+    'The stub-resolver logic follows glibc by default; --resolver musl (Alpine) or busybox (busybox nslookup, which skips /etc/hosts) changes the search and stop rules.',
+  ].join('\n\n');
+  static override examples = [
+    '<%= config.bin %> dns db --from web',
+    '<%= config.bin %> dns api.internal --from web --type AAAA --json',
+    '<%= config.bin %> dns db --from web --snapshot incident.json.gz',
+    '<%= config.bin %> dns example.test --server 10.0.0.2 --tcp --norecurse',
+    '<%= config.bin %> dns 10.214.3.4 --type PTR --from web',
+  ];
+  static override args = {
+    name: Args.string({ description: 'Name to resolve (an IP address with --type PTR)', required: true }),
+  };
+  static override flags = {
+    from: Flags.string({ char: 'f', description: 'Container to resolve from (name or id prefix).' }),
+    type: Flags.string({ char: 't', description: 'Record type.', options: [...QUERY_TYPES], default: 'A' }),
+    server: Flags.string({ description: 'Ask this DNS server (IP) directly with the name as given, instead of the container\'s resolv.conf.' }),
+    port: Flags.integer({ description: 'Server port.', default: 53, min: 1, max: 65535 }),
+    tcp: Flags.boolean({ description: 'Use TCP from the start (UDP otherwise, with TCP fallback on truncation).', default: false }),
+    norecurse: Flags.boolean({ description: 'Clear the RD (recursion desired) bit.', default: false }),
+    timeout: Flags.string({ description: 'Per-attempt DNS timeout: seconds, or e.g. 500ms.', default: '2' }),
+    retries: Flags.integer({ description: 'Further attempts after a timeout.', default: 1, min: 0, max: 10 }),
+    resolver: Flags.string({ description: 'Stub resolver rules to model: glibc, musl, busybox.', options: [...FLAVOURS], default: 'glibc' }),
+    snapshot: sourceFlags.snapshot,
+    host: sourceFlags.host,
+    context: sourceFlags.context,
+    'daemon-timeout': Flags.integer({ description: 'Seconds to wait for each daemon request.', default: 10, min: 1, max: 600, helpGroup: 'SOURCE' }),
+    ...jsonFlag,
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Dns);
+    this.setOutput(flags.json);
+    const { nameProblem, reverseName } = await import('../src/dns/names.js');
+    const type = flags.type;
+    const problem = type === 'PTR' && reverseName(args.name) ? null : nameProblem(args.name);
+    if (problem) throw new InputError(problem);
+    const timeoutMs = parseSeconds(flags.timeout);
+    const { isIP } = await import('node:net');
+    if (flags.server && isIP(flags.server) === 0) throw new InputError(`--server "${flags.server}" is not an IP address`);
+    const qname = type === 'PTR' && reverseName(args.name) ? reverseName(args.name)! : args.name.replace(/\.$/, '').toLowerCase();
+    const wire = { port: flags.port, tcp: flags.tcp, recurse: !flags.norecurse, timeoutMs, retries: flags.retries };
+
+    let report: DnsReport;
+    if (flags.server && !flags.from && !flags.snapshot) {
+      // dig-like: no daemon, no source.
+      const { query } = await import('../src/dns/client.js');
+      const { DnsError } = await import('../src/dns/errors.js');
+      const { buildDirectReport } = await import('../src/report/dns.js');
+      try {
+        const response = await query({ server: flags.server, name: args.name, type: type as never, ...wire });
+        report = buildDirectReport({ name: args.name, type, qname, server: flags.server, response, error: null });
+      } catch (e) {
+        if (!(e instanceof DnsError)) throw e;
+        if (e.code === 'BAD_REQUEST') throw new InputError(e.message);
+        report = buildDirectReport({ name: args.name, type, qname, server: flags.server, response: null, error: e.toJSON() });
+      }
+    } else {
+      const { openSource } = await import('../src/sources/open.js');
+      const { predictResolution, DnsPredictError } = await import('../src/analysis/dns/predict.js');
+      const { buildReport } = await import('../src/report/dns.js');
+      const opened = await openSource(
+        { snapshot: flags.snapshot, host: flags.host, context: flags.context, timeout: flags['daemon-timeout'] },
+        { toolVersion: this.config.version, hostEvidence: 'never' },
+      );
+      const state = opened.snapshot.state;
+      let prediction;
+      try {
+        prediction = predictResolution(state, { from: flags.from, name: args.name, type, server: flags.server, flavour: flags.resolver as (typeof FLAVOURS)[number] });
+      } catch (e) {
+        if (e instanceof DnsPredictError) throw new InputError(e.message, `See: ${this.config.bin} snapshot show for the containers`);
+        throw e;
+      }
+      let observed = null;
+      let comparison = null;
+      let liveCheck: DnsReport['liveCheck'] = null;
+      if (opened.origin === 'live' && flags.from) {
+        const { findContainer, netnsOwner } = await import('../src/analysis/dns/lookup.js');
+        const from = findContainer(state, flags.from)!;
+        const owner = netnsOwner(state, from) ?? from;
+        const { nsenterBlocker, runAgent, AgentRunError } = await import('../src/probe/nsenter.js');
+        const blocker = nsenterBlocker({ endpoint: opened.label, pid: owner.pid, running: owner.running, name: owner.name });
+        const servers = prediction.resolver?.nameservers ?? [];
+        const candidates = prediction.candidates;
+        if (blocker) liveCheck = { available: false, reason: blocker };
+        else if (!servers.length || !candidates.length) liveCheck = { available: false, reason: 'the prediction has no nameserver or candidate to query (resolv.conf missing?)' };
+        else {
+          const request = { candidates, servers, type, ...wire, flavour: flags.resolver };
+          const budget = Math.min(120_000, candidates.length * servers.length * (flags.retries + 1) * timeoutMs + 5_000);
+          try {
+            const res = (await runAgent(owner.pid!, 'dns', request, budget)) as Record<string, unknown> & { ok: boolean; error?: { message: string } };
+            if (!res.ok) liveCheck = { available: false, reason: `the probe agent failed: ${res.error?.message ?? 'unknown error'}` };
+            else {
+              const { compareWithObserved } = await import('../src/analysis/dns/compare.js');
+              observed = res as unknown as import('../src/analysis/dns/types.js').ObservedWalk;
+              comparison = compareWithObserved(prediction, observed);
+              liveCheck = { available: true, reason: null };
+            }
+          } catch (e) {
+            if (!(e instanceof AgentRunError)) throw e;
+            liveCheck = { available: false, reason: e.message };
+          }
+        }
+      } else if (opened.origin === 'live') {
+        liveCheck = { available: false, reason: 'without --from there is no container to query from (use --server for a direct query)' };
+      }
+      report = buildReport({ prediction, mode: opened.origin, source: opened.label, server: flags.server ?? null, observed, comparison, liveCheck });
+    }
+    if (flags.json) this.printJson(report);
+    else {
+      const { renderDnsReport } = await import('../src/report/dns.js');
+      this.print(renderDnsReport(report));
+    }
+  }
+}

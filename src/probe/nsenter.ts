@@ -1,0 +1,94 @@
+// Runs the probe agent inside a container's network namespace with nsenter, as root on the
+// daemon's own host. Bounded in time; says why when it cannot run.
+
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { delimiter, join } from 'node:path';
+
+export const AGENT_PATH = fileURLToPath(new URL('./agent.js', import.meta.url));
+
+export interface ProbeTarget {
+  /** The daemon URL the state came from (unix:///..., tcp://...). */
+  endpoint: string;
+  pid: number | null;
+  running: boolean;
+  name: string;
+}
+
+function which(bin: string): string | null {
+  for (const dir of (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(delimiter)) {
+    if (dir && existsSync(join(dir, bin))) return join(dir, bin);
+  }
+  for (const dir of ['/usr/sbin', '/usr/bin', '/sbin', '/bin']) if (existsSync(join(dir, bin))) return join(dir, bin);
+  return null;
+}
+
+/** Why the agent cannot run in this container's namespace from here, or null when it can. */
+export function nsenterBlocker(t: ProbeTarget, env: { uid?: number | null; platform?: string } = {}): string | null {
+  const platform = env.platform ?? process.platform;
+  const uid = env.uid !== undefined ? env.uid : typeof process.getuid === 'function' ? process.getuid() : null;
+  if (platform !== 'linux') return `entering a network namespace needs Linux (this is ${platform})`;
+  if (!t.endpoint.startsWith('unix://') && !t.endpoint.startsWith('npipe://')) {
+    return `the daemon is remote (${t.endpoint}); the live check must run on the daemon's own host`;
+  }
+  if (!t.running || t.pid === null) return `container ${t.name} is not running, so it has no network namespace to enter`;
+  if (uid !== 0) return 'entering a container\'s network namespace needs root (run with sudo)';
+  if (!existsSync(`/proc/${t.pid}/ns/net`)) {
+    return `PID ${t.pid} of ${t.name} is not visible here (is the daemon in another PID namespace or on another machine?)`;
+  }
+  if (!which('nsenter')) return 'nsenter is not installed (Debian: util-linux)';
+  if (!existsSync(AGENT_PATH)) return `the probe agent is missing at ${AGENT_PATH} (run npm run build)`;
+  return null;
+}
+
+export class AgentRunError extends Error {
+  constructor(message: string, readonly stderr: string) {
+    super(message);
+    this.name = 'AgentRunError';
+  }
+}
+
+/**
+ * Runs `agent.js SUB JSON` in PID's network namespace and returns its parsed JSON line.
+ * Throws AgentRunError when it times out, cannot start, or prints no JSON.
+ */
+export function runAgent(pid: number, sub: string, request: unknown, timeoutMs: number): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const nsenter = which('nsenter') ?? 'nsenter';
+    const child = spawn(nsenter, ['-t', String(pid), '-n', '--', process.execPath, AGENT_PATH, sub, JSON.stringify(request)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      if (stdout.length < 16 * 1024 * 1024) stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      if (stderr.length < 64 * 1024) stderr += d;
+    });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(new AgentRunError(`could not start nsenter: ${e.message}`, stderr));
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (timedOut) return reject(new AgentRunError(`the probe agent did not finish within ${timeoutMs} ms`, stderr));
+      const line = stdout.trim().split('\n').pop() ?? '';
+      try {
+        const parsed = JSON.parse(line) as Record<string, unknown>;
+        if (typeof parsed !== 'object' || parsed === null) throw new Error('not an object');
+        resolve(parsed);
+      } catch {
+        const why = stderr.trim().split('\n').pop() ?? '';
+        reject(new AgentRunError(`the probe agent printed no result (exit ${code})${why ? `: ${why}` : ''}`, stderr));
+      }
+    });
+  });
+}

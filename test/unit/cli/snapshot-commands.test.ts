@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXAMPLE, expectOneLineError, runCli } from '../../support/cli.js';
+import { EXAMPLE, expectOneLineError, runCli, ROOT as ROOT_DIR } from '../../support/cli.js';
 
 let dir: string;
 beforeAll(() => {
@@ -97,10 +97,15 @@ describe('--help and --version', () => {
       expect(r.stdout).toMatch(/EXAMPLES/);
     }
   });
-  it('--version prints name/version', async () => {
+  it('--version prints exactly what oclif prints, without loading oclif', async () => {
     const r = await runCli(['--version']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^netsleuth\/\d+\.\d+\.\d+ /);
+    const { version } = JSON.parse(readFileSync(join(ROOT_DIR, 'package.json'), 'utf8'));
+    expect(r.stdout).toBe(`netsleuth/${version} ${process.platform}-${process.arch} node-${process.version}\n`);
+    // oclif's own rendering (Config.userAgent, what its --version prints) must match the fast path.
+    const { Config } = await import('@oclif/core');
+    const config = await Config.load({ root: ROOT_DIR });
+    expect(r.stdout).toBe(`${config.userAgent}\n`);
   });
 });
 

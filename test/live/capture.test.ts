@@ -171,6 +171,15 @@ describe.skipIf(!live)('snapshot capture on a real daemon', () => {
     expect(web.resolvConf.value!.search).toEqual(['corp.test']);
     expect(web.hostsFile.status).toBe('ok');
     expect(web.hostsFile.value).toEqual(expect.arrayContaining([{ address: '10.214.200.5', names: ['legacy-db'] }]));
+    // As root on the daemon's host the files are read through /proc/<pid>/root (fast); a capture
+    // without host evidence reads them through the API's archive endpoint. Both must agree.
+    expect(web.resolvConf.source).toBe(`/proc/${web.pid}/root/etc/resolv.conf`);
+    const viaApi = await runCli(['snapshot', 'capture', '--host', dockerHost(), '-o', '-', '--no-host-evidence'], { timeoutMs: 120_000 });
+    expect(viaApi.code, viaApi.stderr).toBe(0);
+    const apiWeb = (JSON.parse(viaApi.stdout) as Snapshot).state.containers.find((c) => c.id === web.id)!;
+    expect(apiWeb.resolvConf.source).toMatch(/^GET \/containers\/[0-9a-f]{12}\/archive\?path=\/etc\/resolv\.conf$/);
+    expect(apiWeb.resolvConf.value).toEqual(web.resolvConf.value);
+    expect(apiWeb.hostsFile.value).toEqual(web.hostsFile.value);
   });
 
   it('records the created container with its configured binding and no effective one', () => {

@@ -21,6 +21,7 @@ import { mapLimit } from './limit.js';
 import { mapContainer, mapDaemonInfo, mapNetwork } from './map.js';
 import { collectContainerNetns, collectHostEvidence } from '../host/collect.js';
 import { parseHostsFile, parseResolvConf } from '../host/parse-resolv.js';
+import { pidBelongsToContainer, readContainerFileViaProc } from '../host/container-files.js';
 
 export interface CaptureProgress {
   phase: 'connect' | 'networks' | 'containers' | 'files' | 'host' | 'netns' | 'done';
@@ -65,7 +66,18 @@ async function readContainerFile<T>(
   container: Container,
   path: string,
   parse: (text: string) => T,
+  viaProc: boolean,
 ): Promise<Section<T>> {
+  if (viaProc && container.pid !== null) {
+    // On the daemon's host as root: read the container's own view directly (see container-files.ts);
+    // anything unusual falls back to the daemon's archive endpoint below.
+    try {
+      const text = await readContainerFileViaProc(container.pid, path);
+      if (text !== null) return { status: 'ok', source: `/proc/${container.pid}/root${path}`, value: parse(text) };
+    } catch {
+      /* fall through to the archive endpoint */
+    }
+  }
   const source = `GET /containers/${container.id.slice(0, 12)}/archive?path=${path}`;
   try {
     const text = await client.getFileFromContainer(container.id, path);
@@ -139,18 +151,26 @@ export async function captureSnapshot(opts: CaptureOptions): Promise<Snapshot> {
       .map((d) => mapContainer(d, hostId, networksByName))
       .sort((a, b) => a.name.localeCompare(b.name));
 
+    // Host evidence (and the fast /proc paths) only on the daemon's own host, as root.
+    const uid = typeof process.getuid === 'function' ? process.getuid() : null;
+    const blocker = hostEvidenceBlocker(opts.endpoint, daemon.osType, uid, opts.hostEvidence ?? 'auto');
+    // A pid is only used when it really is the container's (same PID namespace as the daemon).
+    const ownPid = new Set<string>();
+    if (!blocker) {
+      await mapLimit(containers.filter((c) => c.pid !== null), concurrency, async (c) => {
+        if (await pidBelongsToContainer(c.pid!, c.id)) ownPid.add(c.id);
+      });
+    }
+
     // DNS evidence from inside each container, without exec.
     let filesDone = 0;
     progress({ phase: 'files', done: 0, total: containers.length });
     await mapLimit(containers, concurrency, async (c) => {
-      c.resolvConf = await readContainerFile(client, c, '/etc/resolv.conf', parseResolvConf);
-      c.hostsFile = await readContainerFile(client, c, '/etc/hosts', parseHostsFile);
+      c.resolvConf = await readContainerFile(client, c, '/etc/resolv.conf', parseResolvConf, ownPid.has(c.id));
+      c.hostsFile = await readContainerFile(client, c, '/etc/hosts', parseHostsFile, ownPid.has(c.id));
       progress({ phase: 'files', done: ++filesDone, total: containers.length });
     });
 
-    // Host evidence: only on the daemon's own host, as root.
-    const uid = typeof process.getuid === 'function' ? process.getuid() : null;
-    const blocker = hostEvidenceBlocker(opts.endpoint, daemon.osType, uid, opts.hostEvidence ?? 'auto');
     let hostSections: Pick<Host, 'interfaces' | 'routes' | 'rules' | 'firewall' | 'listeners' | 'sysctls' | 'resolvConf' | 'daemonConfig' | 'raw'>;
     if (blocker) {
       hostSections = {
@@ -168,7 +188,15 @@ export async function captureSnapshot(opts: CaptureOptions): Promise<Snapshot> {
     } else {
       progress({ phase: 'host', done: 0, total: 1 });
       hostSections = await collectHostEvidence({ daemonSocket: opts.endpoint.socketPath });
-      const running = containers.filter((c) => c.pid !== null);
+      const running = containers.filter((c) => c.pid !== null && ownPid.has(c.id));
+      for (const c of containers) {
+        if (c.pid !== null && !ownPid.has(c.id)) {
+          c.netns = unavailable(
+            'nsenter -t PID -n',
+            `pid ${c.pid} reported by the daemon does not belong to this container on this host (is the daemon in another PID namespace?)`,
+          );
+        }
+      }
       let netnsDone = 0;
       progress({ phase: 'netns', done: 0, total: running.length });
       await mapLimit(running, concurrency, async (c) => {

@@ -11,8 +11,10 @@ cd "$(dirname "$0")/.."
 say() { printf 'test: %s\n' "$*" >&2; }
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  say "installing npm dependencies (npm ci)"
-  npm ci --no-audit --no-fund || exit 1
+  # `npm install` (which follows package-lock.json) rather than `npm ci`: npm 11.19 rejects its own
+  # lock files in `npm ci` when they hold platform-specific optional packages (rollup's).
+  say "installing npm dependencies (npm install)"
+  npm install --no-audit --no-fund || exit 1
 fi
 say "building"
 npm run -s build || exit 1

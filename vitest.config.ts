@@ -11,7 +11,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
-          testTimeout: 20_000,
+          // Generous: CLI tests spawn processes, and CI machines are small and shared.
+          testTimeout: 60_000,
         },
       },
       {

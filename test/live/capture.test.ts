@@ -299,6 +299,37 @@ describe.skipIf(!live)('snapshot capture on a real daemon', () => {
     expect(expectOneLineError(missing)).toMatch(/no-such-context/);
   });
 
+  it('shows capture progress on a terminal (tmux), and none with --json', async (ctx) => {
+    const { spawnSync } = await import('node:child_process');
+    if (spawnSync('tmux', ['-V']).status !== 0) ctx.skip();
+    const { CLI } = await import('../support/cli.js');
+    const session = `${RUN_PREFIX}tty`;
+    const screens: string[] = [];
+    const run = async (extra: string) => {
+      const out = join(dir, `tty${extra ? '-json' : ''}.json`);
+      const cmd = `env -u CI NO_COLOR= ${process.execPath} ${CLI} snapshot capture --host ${dockerHost()} -o ${out} ${extra}; sleep 30`;
+      spawnSync('tmux', ['new-session', '-d', '-s', session, '-x', '200', '-y', '30', cmd]);
+      try {
+        // Sample the screen while the capture runs; the spinner text changes with each phase.
+        let seen = '';
+        for (let i = 0; i < 200 && !/Wrote |"containers"/.test(seen); i++) {
+          await new Promise((r) => setTimeout(r, 100));
+          seen += spawnSync('tmux', ['capture-pane', '-p', '-t', session], { encoding: 'utf8' }).stdout;
+        }
+        screens.push(seen);
+        return seen;
+      } finally {
+        spawnSync('tmux', ['kill-session', '-t', session]);
+      }
+    };
+    const human = await run('');
+    expect(human).toMatch(/(Inspecting|Reading) .*\(\d+\/\d+\)/);
+    expect(human).toMatch(/Wrote .*tty\.json/);
+    const json = await run('--json');
+    expect(json).toMatch(/"containers"/);
+    expect(json).not.toMatch(/Inspecting|Reading resolv/);
+  });
+
   it('permission denied on the daemon socket is exit 3 with a hint (as an unprivileged user)', async (ctx) => {
     const socketPath = dockerHost().replace(/^unix:\/\//, '');
     if (!dockerHost().startsWith('unix://') || process.getuid?.() !== 0) ctx.skip();

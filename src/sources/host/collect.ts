@@ -37,7 +37,9 @@ import { parseInterfaces } from './parse-link.js';
 import { parseResolvConf } from './parse-resolv.js';
 import { parseIpRoutes } from './parse-route.js';
 import { parseIpRules } from './parse-rule.js';
-import { parseSsListeners } from './parse-ss.js';
+import { parseSsListenerSockets, parseSsListeners } from './parse-ss.js';
+import { markedScript, newNonce, splitMarked } from './marked-output.js';
+import { findSocketOwners, type SocketOwner } from './socket-owners.js';
 import { type CommandResult, type CommandRunner, DEFAULT_TIMEOUT_MS, runCommand } from './run.js';
 
 export type HostEvidence = Pick<
@@ -176,7 +178,7 @@ async function runAll(
 }
 
 /** Output of a command that succeeded, or the reason it did not. */
-type Outcome = { ok: true; stdout: string } | { ok: false; reason: string };
+export type Outcome = { ok: true; stdout: string } | { ok: false; reason: string };
 
 function outcome(spec: CommandSpec, ran: Ran | null, uid: number | null): Outcome {
   if (ran === null) return { ok: false, reason: rootReason(uid) };
@@ -449,21 +451,101 @@ export interface NetnsCollectOptions {
   /** Defaults to `process.getuid() === 0`. */
   isRoot?: boolean;
   uid?: number;
+  /**
+   * Bound on the one `nsenter` process that runs all the dumps one after another; defaults to
+   * twice the per-command default (10 s). Dumps finished before it expires are kept.
+   */
   timeoutMs?: number;
+  /** Where /proc is, for the listeners' owners (tests point it at a fake tree). */
+  procRoot?: string;
 }
 
-const NETNS_COMMANDS: Record<string, CommandSpec> = {
+/** The shell run inside the namespace: the host's, as only the network namespace is entered. */
+export const NETNS_SHELL = '/bin/sh';
+
+/**
+ * The dumps taken inside a container's namespace, in the order the script runs them. `ss` runs
+ * without -p (which reads every process's fds on the host, O(containers²) over a capture) and
+ * with -e for the socket inodes, whose owners are then found in the container's own processes.
+ */
+export const NETNS_COMMANDS: Readonly<Record<string, CommandSpec>> = {
   'ip-link': HOST_COMMANDS['ip-link']!,
   'ip-addr': HOST_COMMANDS['ip-addr']!,
   'ip-route-4': HOST_COMMANDS['ip-route-4']!,
   'ip-route-6': HOST_COMMANDS['ip-route-6']!,
-  'ss-listen': HOST_COMMANDS['ss-listen']!,
+  'ss-listen': { file: 'ss', args: ['-H', '-l', '-n', '-t', '-u', '-e'] },
 };
+
+/** What one dump inside the namespace gave (its part of the combined output). */
+export interface NetnsPart {
+  command: string;
+  /** The dump's exit status, or null when it never finished (see `reason`). */
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs every NETNS_COMMANDS dump in ONE process, `nsenter -t PID -n /bin/sh -c SCRIPT`, and splits
+ * its output by the script's marker lines. Also gives each dump's outcome.
+ */
+export async function runNetnsScript(
+  pid: number,
+  run: CommandRunner,
+  timeoutMs: number,
+): Promise<{ parts: Record<string, NetnsPart>; outcomes: Record<string, Outcome> }> {
+  const nonce = newNonce();
+  const script = markedScript(
+    Object.entries(NETNS_COMMANDS).map(([key, spec]) => ({ key, argv: [spec.file, ...spec.args] })),
+    nonce,
+  );
+  let result: CommandResult;
+  try {
+    result = await run('nsenter', ['-t', String(pid), '-n', NETNS_SHELL, '-c', script], { timeoutMs });
+  } catch (err) {
+    result = { exitCode: null, stdout: '', stderr: (err as Error).message, error: 'other' };
+  }
+  const out = splitMarked(result.stdout, nonce);
+  const err = splitMarked(result.stderr, nonce);
+  // nsenter opens /proc/PID/ns/net first: ENOENT there means the process has exited.
+  const gone = /cannot open \/proc\/\d+\/ns\/net: No such file or directory/.test(result.stderr);
+  // Why a dump without a marker did not finish: the whole process failed (nsenter, timeout).
+  const whole =
+    commandFailure('nsenter', { ...result, stderr: err.rest }, timeoutMs) ??
+    'the script ended before this dump (no end marker in its output)';
+
+  const parts: Record<string, NetnsPart> = {};
+  const outcomes: Record<string, Outcome> = {};
+  for (const [key, spec] of Object.entries(NETNS_COMMANDS)) {
+    const o = out.parts.get(key);
+    const stderr = err.parts.get(key)?.text ?? '';
+    parts[key] = { command: display(spec), exitCode: o?.status ?? null, stdout: o?.text ?? '', stderr };
+    if (gone && !o) {
+      outcomes[key] = { ok: false, reason: `process ${pid} no longer exists (the container stopped or restarted)` };
+    } else if (!o) {
+      outcomes[key] = { ok: false, reason: whole };
+    } else if (o.status === 0) {
+      outcomes[key] = { ok: true, stdout: o.text };
+    } else {
+      outcomes[key] = { ok: false, reason: shellStatusFailure(spec.file, o.status, stderr) };
+    }
+  }
+  return { parts, outcomes };
+}
+
+/** Why a command run by the shell failed, from its exit status (127/126: sh could not run it). */
+function shellStatusFailure(file: string, status: number, stderr: string): string {
+  if (status === 127) return `${file} not installed`;
+  if (status === 126) return `permission denied running ${file}`;
+  return `exit ${status}: ${firstLine(stderr) || '(no error output)'}`;
+}
 
 /**
  * Interfaces, routes (main and every other table) and listening sockets inside the network
- * namespace of process `pid`, via `nsenter -t PID -n` (only the network namespace is entered, so
- * the host's `ip`/`ss` binaries are used: this works for images without any tools).
+ * namespace of process `pid`, from ONE process: `nsenter -t PID -n /bin/sh -c SCRIPT` (only the
+ * network namespace is entered, so the host's sh, `ip` and `ss` are used: this works for images
+ * without any tools). Listeners' owners come from socket inodes (`ss -e`) matched against the
+ * fds of the container's processes (see socket-owners.ts), not from `ss -p`.
  *
  * Links, addresses and IPv4 routes are required; when IPv6 routes or listeners cannot be read
  * the section is partial and says which.
@@ -472,27 +554,18 @@ export async function collectContainerNetns(pid: number, opts?: NetnsCollectOpti
   const run = opts?.run ?? runCommand;
   const uid = opts?.uid ?? (typeof process.getuid === 'function' ? process.getuid() : null);
   const isRoot = opts?.isRoot ?? uid === 0;
-  const timeoutMs = opts?.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const source = `nsenter -t ${pid} -n {${Object.values(NETNS_COMMANDS).map(display).join('; ')}}`;
+  const timeoutMs = opts?.timeoutMs ?? 2 * DEFAULT_TIMEOUT_MS;
+  const procRoot = opts?.procRoot ?? '/proc';
+  const source =
+    `nsenter -t ${pid} -n ${NETNS_SHELL} -c {${Object.values(NETNS_COMMANDS).map(display).join('; ')}}; ` +
+    `listener owners: socket inodes in the fds of ${procRoot}/${pid} and its descendants`;
 
   if (!Number.isInteger(pid) || pid <= 0) return unavailable(source, `${pid} is not a process id`);
   if (!isRoot) return unavailable(source, `entering a container's network namespace ${rootReason(uid)}`);
 
-  const specs: Record<string, CommandSpec> = {};
-  for (const [key, spec] of Object.entries(NETNS_COMMANDS)) {
-    specs[key] = { file: 'nsenter', args: ['-t', String(pid), '-n', spec.file, ...spec.args] };
-  }
-  const ran = await runAll(specs, run, true, timeoutMs);
-  const o = (key: string): Outcome => {
-    const out = outcome(specs[key]!, ran[key] ?? null, uid);
-    if (out.ok) return out;
-    const stderr = ran[key]?.result.stderr ?? '';
-    // nsenter opens /proc/PID/ns/net first: ENOENT there means the process has exited.
-    if (/cannot open \/proc\/\d+\/ns\/net: No such file or directory/.test(stderr)) {
-      return { ok: false, reason: `process ${pid} no longer exists (the container stopped or restarted)` };
-    }
-    return out;
-  };
+  const seenAt = performance.now();
+  const { outcomes } = await runNetnsScript(pid, run, timeoutMs);
+  const o = (key: string): Outcome => outcomes[key]!;
 
   // A failed link dump usually means nsenter itself failed; its reason stands alone.
   const link = o('ip-link');
@@ -507,17 +580,38 @@ export async function collectContainerNetns(pid: number, opts?: NetnsCollectOpti
   if (routes.value === null || routes.status === 'unavailable') {
     return unavailable(source, routes.reason ?? 'routes unknown');
   }
-  // Inside the namespace ss still sees the host's /proc, so owners resolve to host pids.
-  const listeners = listenersSection(o('ss-listen'), source, true, uid);
+  const listeners = await netnsListeners(pid, o('ss-listen'), procRoot, seenAt);
 
   const problems: string[] = [];
   if (routes.status === 'partial' && routes.reason) problems.push(routes.reason);
-  if (listeners.status !== 'ok' && listeners.reason) problems.push(`listeners unknown: ${listeners.reason}`);
+  if (!listeners.ok) problems.push(`listeners unknown: ${listeners.reason}`);
   const value: ContainerNetns = {
     interfaces: interfaces.value ?? [],
     routes: routes.value,
-    listeners: listeners.value ?? [],
+    listeners: listeners.ok ? listeners.value : [],
   };
   if (problems.length > 0) return { status: 'partial', source, reason: problems.join('; '), value };
   return { status: 'ok', source, value };
+}
+
+/** Listeners from `ss -e`, each owner found by its socket inode. */
+async function netnsListeners(
+  pid: number,
+  ss: Outcome,
+  procRoot: string,
+  seenAt: number,
+): Promise<{ ok: true; value: Listener[] } | { ok: false; reason: string }> {
+  if (!ss.ok) return ss;
+  const parsed = tryParse(() => parseSsListenerSockets(ss.stdout));
+  if (!parsed.ok) return parsed;
+  const wanted = parsed.value.filter((s) => s.listener.process === null && s.inode !== null).map((s) => s.inode!);
+  const owners = wanted.length > 0 ? await findSocketOwners(pid, wanted, { procRoot, seenAt }) : new Map<number, SocketOwner>();
+  return {
+    ok: true,
+    value: parsed.value.map(({ listener: l, inode }) => {
+      const owner = l.process ?? (inode !== null ? owners.get(inode) : undefined) ?? null;
+      // Same key order as a listener parsed from `ss -p`, so snapshots stay byte-identical.
+      return { protocol: l.protocol, family: l.family, address: l.address, port: l.port, process: owner && { name: owner.name, pid: owner.pid } };
+    }),
+  };
 }

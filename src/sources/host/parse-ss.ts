@@ -1,4 +1,5 @@
-// `ss -H -l -n -t -u -p` (or `ss -H -ltunp`) text → Listener[].
+// `ss -H -l -n -t -u -p` (or `ss -H -ltunp`) text → Listener[]; with `-e` (`ss -H -ltun -e`) each
+// socket's inode (`ino:NNN`) is read too, so its owner can be found in /proc without `-p`.
 //
 // Address forms ss prints for a local socket:
 //   0.0.0.0:53  127.0.0.11:35000  [::]:80  [::1]:53  [::ffff:127.0.0.1]:9000
@@ -14,14 +15,28 @@ const LINE_RE = /^(\S+)\s+(\S+)\s+(\d+)\s+(\d+)\s+(\S+)\s+(\S+)(?:\s+(.*))?$/;
 // Without a netid column (only one of -t/-u given) the line starts with the state.
 const LINE_NO_NETID_RE = /^(\S+)\s+(\d+)\s+(\d+)\s+(\S+)\s+(\S+)(?:\s+(.*))?$/;
 const USERS_RE = /users:\(\("((?:[^"\\]|\\.)*)",pid=(\d+),fd=\d+\)/;
+// `users:((...))` first when both -p and -e are given; `ino:` is searched after it.
+const USERS_BLOCK_RE = /users:\(\(.*?\)\)(?=\s|$)/;
+const INO_RE = /(?:^|\s)ino:(\d+)(?=\s|$)/;
 const LISTENING_STATES = new Set(['LISTEN', 'UNCONN']);
+
+/** A listener and the inode of its socket (`ino:` of `ss -e`; null without -e or when 0). */
+export interface SsListenerSocket {
+  listener: Listener;
+  inode: number | null;
+}
 
 /**
  * `defaultProtocol` is needed only for output without the netid column (`ss -ltn`, `ss -lun`);
  * lines for other socket types (raw, sctp, mptcp) are not listeners of the model and are skipped.
  */
 export function parseSsListeners(text: string, defaultProtocol?: 'tcp' | 'udp'): Listener[] {
-  const out: Listener[] = [];
+  return parseSsListenerSockets(text, defaultProtocol).map((s) => s.listener);
+}
+
+/** As parseSsListeners, with each listener's socket inode (a dual-stack `*` socket gives two). */
+export function parseSsListenerSockets(text: string, defaultProtocol?: 'tcp' | 'udp'): SsListenerSocket[] {
+  const out: SsListenerSocket[] = [];
   const lines = text.split('\n');
   for (const [i, rawLine] of lines.entries()) {
     const line = rawLine.trim();
@@ -48,8 +63,9 @@ export function parseSsListeners(text: string, defaultProtocol?: 'tcp' | 'udp'):
     if (netid !== 'tcp' && netid !== 'udp') continue;
     if (!LISTENING_STATES.has(state)) continue;
     const process = parseProcess(rest);
+    const inode = parseInode(rest);
     for (const { family, address, port } of parseLocal(local, i + 1)) {
-      out.push({ protocol: netid, family, address, port, process });
+      out.push({ listener: { protocol: netid, family, address, port, process }, inode });
     }
   }
   return out;
@@ -88,4 +104,12 @@ function parseProcess(rest: string | undefined): Listener['process'] {
   const m = USERS_RE.exec(rest);
   if (!m) return null;
   return { name: m[1]!, pid: Number(m[2]) };
+}
+
+function parseInode(rest: string | undefined): number | null {
+  if (!rest) return null;
+  const m = INO_RE.exec(rest.replace(USERS_BLOCK_RE, ''));
+  if (!m) return null;
+  const ino = Number(m[1]);
+  return Number.isSafeInteger(ino) && ino > 0 ? ino : null;
 }

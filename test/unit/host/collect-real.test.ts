@@ -5,9 +5,11 @@
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectContainerNetns, collectHostEvidence } from '../../../src/sources/host/collect.js';
+import { parseSsListeners } from '../../../src/sources/host/parse-ss.js';
+import { type CommandResult, type CommandRunner, runCommand } from '../../../src/sources/host/run.js';
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const hasIp = spawnSync('ip', ['netns', 'list'], { stdio: 'ignore' }).status === 0;
@@ -40,6 +42,7 @@ describe.skipIf(!canRun || !hasNsenter)('collectContainerNetns on a process in a
   const nsB = `nstest-${tag}-b`;
   let child: ChildProcess | null = null;
   let pid = 0;
+  let sleepPid = 0;
 
   const ip = (...args: string[]) => {
     const r = spawnSync('ip', args, { encoding: 'utf8' });
@@ -58,11 +61,28 @@ describe.skipIf(!canRun || !hasNsenter)('collectContainerNetns on a process in a
     child = spawn(
       'ip',
       ['netns', 'exec', nsB, process.execPath, '-e',
-        "require('net').createServer().listen(7788, '127.0.0.1', () => console.log('ready')); setTimeout(() => process.exit(0), 30000)"],
+        // 7788 is the node process's alone; 7789 is shared with a `sleep` child (fd 3), so it has
+        // two holders and, as with `ss -p`, the higher pid (the child) is its owner.
+        [
+          "const net = require('net');",
+          "net.createServer().listen(7788, '127.0.0.1', () => {",
+          "  const b = net.createServer().listen(7789, '127.0.0.1', () => {",
+          "    const c = require('child_process').spawn('sleep', ['30'], { stdio: ['ignore', 'ignore', 'ignore', b._handle.fd] });",
+          "    console.log('ready ' + c.pid);",
+          "  });",
+          "});",
+          'setTimeout(() => process.exit(0), 30000);',
+        ].join('\n')],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     await new Promise<void>((resolve, reject) => {
-      child!.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+      child!.stdout!.on('data', (d: Buffer) => {
+        const m = /ready (\d+)/.exec(d.toString());
+        if (m) {
+          sleepPid = Number(m[1]);
+          resolve();
+        }
+      });
       child!.on('exit', (code) => reject(new Error(`listener exited early (${code})`)));
     });
     pid = child.pid!;
@@ -71,6 +91,9 @@ describe.skipIf(!canRun || !hasNsenter)('collectContainerNetns on a process in a
   afterAll(() => {
     try {
       if (child && child.exitCode === null) child.kill('SIGKILL');
+      if (sleepPid > 0) process.kill(sleepPid, 'SIGKILL');
+    } catch {
+      /* already gone */
     } finally {
       spawnSync('ip', ['netns', 'del', nsA]);
       spawnSync('ip', ['netns', 'del', nsB]);
@@ -78,7 +101,13 @@ describe.skipIf(!canRun || !hasNsenter)('collectContainerNetns on a process in a
   });
 
   it('sees the namespace: veth with its peer, address, routes, the listener and its owner', async () => {
-    const s = await collectContainerNetns(pid);
+    const calls: Array<{ args: string[]; result: CommandResult }> = [];
+    const run: CommandRunner = async (file, args, o) => {
+      const result = await runCommand(file, args, o);
+      calls.push({ args: [file, ...args], result });
+      return result;
+    };
+    const s = await collectContainerNetns(pid, { run });
     expect(s.status).toBe('ok');
     const v = s.value!;
     expect(v.interfaces.map((i) => i.name).sort()).toEqual(['lo', 'nsl1']);
@@ -93,6 +122,22 @@ describe.skipIf(!canRun || !hasNsenter)('collectContainerNetns on a process in a
     expect(v.routes).toContainEqual(expect.objectContaining({ dst: '10.124.0.0/16', type: 'blackhole' }));
     expect(v.routes).toContainEqual(expect.objectContaining({ dst: '127.0.0.1/32', type: 'local', table: 'local' }));
     expect(v.listeners).toContainEqual({ protocol: 'tcp', family: 'ipv4', address: '127.0.0.1', port: 7788, process: { name: 'node', pid } });
+    expect(v.listeners).toContainEqual({ protocol: 'tcp', family: 'ipv4', address: '127.0.0.1', port: 7789, process: { name: 'sleep', pid: sleepPid } });
+
+    // One process for the whole namespace, and ss ran without -p: the owner came from the socket
+    // inode ss printed, found among the fds of the namespace's process.
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.args.slice(0, 6)).toEqual(['nsenter', '-t', String(pid), '-n', '/bin/sh', '-c']);
+    const ssLine = calls[0]!.result.stdout.split('\n').find((l) => /127\.0\.0\.1:7788\s/.test(l))!;
+    expect(ssLine).not.toContain('users:');
+    const ino = /\bino:(\d+)/.exec(ssLine)![1];
+    const fds = readdirSync(`/proc/${pid}/fd`).map((fd) => { try { return readlinkSync(`/proc/${pid}/fd/${fd}`); } catch { return ''; } });
+    expect(fds).toContain(`socket:[${ino}]`);
+
+    // And the listeners are exactly what `ss -p` gives for the same namespace.
+    const ssP = spawnSync('nsenter', ['-t', String(pid), '-n', 'ss', '-H', '-l', '-n', '-t', '-u', '-p'], { encoding: 'utf8' });
+    expect(ssP.status).toBe(0);
+    expect(v.listeners).toEqual(parseSsListeners(ssP.stdout));
   });
 
   it('reports a process that no longer exists', async () => {

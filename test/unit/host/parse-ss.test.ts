@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { parseSsListeners } from '../../../src/sources/host/parse-ss.js';
+import { parseSsListenerSockets, parseSsListeners } from '../../../src/sources/host/parse-ss.js';
 import { HostParseError } from '../../../src/sources/host/parse-util.js';
 import { fixture } from './fixtures.js';
 
@@ -65,6 +65,31 @@ describe('parseSsListeners edge cases', () => {
       { protocol: 'tcp', family: 'ipv4', address: '127.0.0.1', port: 5000, process: { name: 'Web Content', pid: 9 } },
       { protocol: 'udp', family: 'ipv6', address: 'fe80::1', port: 123, process: null },
     ]);
+  });
+
+  it('reads socket inodes of `ss -e` (with or without -p), and the same listeners as before', () => {
+    const text = [
+      // as iproute2 6.1 prints `ss -H -ltun -e`
+      'udp UNCONN 0      0              *:7792       *:* ino:637566 sk:179 cgroup:/ v6only:0 <->',
+      'tcp LISTEN 0      128    127.0.0.1:7791 0.0.0.0:* uid:1000 ino:637565 sk:17a cgroup:/docker/abc <->         ',
+      // -p and -e together: the owner from users:, the inode after it (a name that looks like one is ignored)
+      'tcp LISTEN 0      128    127.0.0.1:7793 0.0.0.0:* users:(("ino:1",pid=4022,fd=3)) ino:637567 sk:17b cgroup:/ <->',
+      // ino:0 (no inode) and none at all
+      'tcp LISTEN 0      128    127.0.0.1:7794 0.0.0.0:* ino:0 sk:1 <->',
+      'tcp LISTEN 0      128    127.0.0.1:7795 0.0.0.0:*',
+    ].join('\n');
+    expect(parseSsListenerSockets(text).map((s) => [s.listener.port, s.listener.family, s.inode, s.listener.process])).toEqual([
+      [7792, 'ipv4', 637566, null],
+      [7792, 'ipv6', 637566, null],
+      [7791, 'ipv4', 637565, null],
+      [7793, 'ipv4', 637567, { name: 'ino:1', pid: 4022 }],
+      [7794, 'ipv4', null, null],
+      [7795, 'ipv4', null, null],
+    ]);
+    expect(parseSsListeners(text)).toEqual(parseSsListenerSockets(text).map((s) => s.listener));
+    // The -p form parses exactly as before.
+    const withP = fixture('netns-peer/ss-listen.txt');
+    expect(parseSsListenerSockets(withP).every((s) => s.inode === null && s.listener.process !== null)).toBe(true);
   });
 
   it('accepts output without the Netid column when told the protocol', () => {

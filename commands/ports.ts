@@ -1,0 +1,66 @@
+import { Flags } from '@oclif/core';
+import { NetsleuthCommand, jsonFlag, sourceFlags } from '../src/cli/base.js';
+import { GateFailure } from '../src/cli/errors.js';
+import type { PortsReport } from '../src/report/ports.js';
+
+export default class Ports extends NetsleuthCommand {
+  static override summary = 'Host port conflicts and risky exposures; with --compose, check planned bindings before deploying.';
+  static override description = [
+    'Lists every claim on a host port — running containers\' published ports, stopped containers\' configured ports (they collide when started), host-network containers\' listeners, other host processes\' listeners (docker-proxy sockets count as the binding they serve), and with --compose the bindings a compose file plans — and reports each host IP/port/protocol claimed twice, with every claimant. 0.0.0.0 overlaps every IPv4 address, :: every IPv6 address and, unless net.ipv6.bindv6only=1, IPv4 too; port ranges count port by port.',
+    'Findings with stable codes: PORT_ALLOCATED_BY_CONTAINER, PORT_BOUND_BY_HOST_PROCESS, PORT_CONFLICT_STOPPED_CONTAINER, PUBLISH_HOST_MODE_CONFLICT, PLANNED_PORT_DUPLICATE, PUBLISH_LISTENER_LOOPBACK_ONLY, PUBLISH_NO_LISTENER, PUBLISH_NOT_IN_EFFECT, PUBLISH_IGNORED_HOST_MODE, RISKY_EXPOSURE, EPHEMERAL_RANGE_PORT, PUBLISH_LOOPBACK_ONLY, PRIVILEGED_PORT, EVIDENCE_MISSING (what could not be checked, e.g. host listeners not captured). See docs/ports.md.',
+    '--compose FILE reads a compose file (JSON, or the YAML subset in docs/ports.md) and predicts the "port is already allocated" / "address already in use" errors a deploy would meet.',
+    'Exit code 0 unless --fail-on is given and a finding at or above that severity exists (then 1).',
+  ].join('\n\n');
+  static override examples = [
+    '<%= config.bin %> ports --snapshot docs/examples/example.snapshot.json',
+    '<%= config.bin %> ports --compose compose.yaml',
+    '<%= config.bin %> ports --compose compose.json --fail-on error',
+    '<%= config.bin %> ports --snapshot outage.json.gz --json | jq ".conflicts[] | {hostPort, claimants: [.claimants[].name]}"',
+  ];
+  static override flags = {
+    ...sourceFlags,
+    compose: Flags.string({ char: 'c', description: 'Compose file (JSON, or the YAML subset in docs/ports.md) whose planned port bindings to check against the current state.' }),
+    'fail-on': Flags.string({ description: 'Exit 1 when a finding of this severity or worse exists (default: never).', options: ['error', 'warning', 'info'] }),
+    ...jsonFlag,
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Ports);
+    this.setOutput(flags.json);
+    // Read the compose file first: a bad file is bad input (exit 2) whatever the daemon says.
+    let plan = null;
+    if (flags.compose) {
+      const { readComposePlan } = await import('../src/sources/compose.js');
+      plan = await readComposePlan(flags.compose);
+    }
+    const { openSource } = await import('../src/sources/open.js');
+    const opened = await openSource({ snapshot: flags.snapshot, host: flags.host, context: flags.context, timeout: flags.timeout }, { toolVersion: this.config.version });
+    const { analyzePorts, severityAtLeast } = await import('../src/analysis/ports.js');
+    const result = analyzePorts(opened.snapshot.state, { planned: plan?.planned ?? [] });
+    const report: PortsReport = {
+      source: opened.label,
+      origin: opened.origin,
+      compose: plan ? { file: plan.file, project: plan.project, services: plan.services, planned: plan.planned.length } : null,
+      conflicts: result.conflicts,
+      findings: result.findings,
+      notes: [...(plan?.notes ?? []), ...result.notes],
+      claims: result.claims,
+    };
+    if (flags.json) this.printJson(report);
+    else {
+      const { renderPorts } = await import('../src/report/ports.js');
+      this.print(renderPorts(report));
+    }
+    const failOn = flags['fail-on'] as 'error' | 'warning' | 'info' | undefined;
+    if (failOn) {
+      const hits = result.findings.filter((f) => severityAtLeast(f.severity, failOn));
+      if (hits.length) {
+        const msg = `${hits.length} finding(s) at or above ${failOn} (first: ${hits[0]!.code})`;
+        // With --json the report is already on stdout: report the gate on stderr only.
+        if (!flags.json) throw new GateFailure(msg);
+        process.stderr.write(`netsleuth: ${msg}\n`);
+        process.exitCode = new GateFailure(msg).exitCode;
+      }
+    }
+  }
+}

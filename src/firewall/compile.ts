@@ -221,6 +221,74 @@ function mergeLists(lists: Int32Array[]): Int32Array {
   return out.sort();
 }
 
+// ---------------------------------------------------------------------------------------------
+// Allocation-free candidate lookup for the fast path: the lists are gathered into a module
+// scratch array and, when there are several, merged into a buffer owned by the chain (a chain is
+// never on the jump stack twice: netfilter rejects loops). The length is returned in CAND.len.
+
+/** Length of the array the last fast candidate lookup returned. */
+export const CAND = { len: 0 };
+const LISTS: Int32Array[] = [];
+let nLists = 0;
+
+function collectFast(node: Node, p: PState): void {
+  for (;;) {
+    if (node.leaf) {
+      if (node.list.length) LISTS[nLists++] = node.list;
+      return;
+    }
+    const k = packetKey(node, p);
+    if (k === UNKNOWN_KEY) {
+      if (node.all.length) LISTS[nLists++] = node.all;
+      return;
+    }
+    const child = node.map.get(k);
+    if (child) {
+      if (node.merged && child.leaf) {
+        if (child.list.length) LISTS[nLists++] = child.list;
+        return;
+      }
+      collectFast(child, p);
+    }
+    node = node.wild;
+  }
+}
+
+function mergeInto(a: Int32Array, an: number, b: Int32Array, bn: number, out: Int32Array): number {
+  let i = 0;
+  let j = 0;
+  let n = 0;
+  while (i < an && j < bn) out[n++] = a[i]! < b[j]! ? a[i++]! : b[j++]!;
+  while (i < an) out[n++] = a[i++]!;
+  while (j < bn) out[n++] = b[j++]!;
+  return n;
+}
+
+function fastLookup(root: Node, p: PState, bufA: Int32Array, bufB: Int32Array): Int32Array {
+  nLists = 0;
+  collectFast(root, p);
+  if (nLists === 0) {
+    CAND.len = 0;
+    return EMPTY;
+  }
+  if (nLists === 1) {
+    const l = LISTS[0]!;
+    CAND.len = l.length;
+    return l;
+  }
+  let cur = bufA;
+  let other = bufB;
+  let n = mergeInto(LISTS[0]!, LISTS[0]!.length, LISTS[1]!, LISTS[1]!.length, cur);
+  for (let i = 2; i < nLists; i++) {
+    n = mergeInto(cur, n, LISTS[i]!, LISTS[i]!.length, other);
+    const t = cur;
+    cur = other;
+    other = t;
+  }
+  CAND.len = n;
+  return cur;
+}
+
 function lookup(root: Node, p: PState): Int32Array {
   const lists: Int32Array[] = [];
   collect(root, p, lists);
@@ -336,6 +404,7 @@ export function compileRuleset(ruleset: Ruleset, opts: CompileOptions = {}): Com
   let chains = 0;
   let rulesN = 0;
   const budget: Budget = { entries: 0 };
+  const fastFns = new Map<string, (p: PState) => Int32Array>();
   const engine = buildEngine(
     ruleset,
     (_table, _name, rules) => {
@@ -343,15 +412,27 @@ export function compileRuleset(ruleset: Ruleset, opts: CompileOptions = {}): Com
       rulesN += rules.length;
       const idx = rules.map((_, i) => i);
       const root = buildNode(rules, idx, 0, new Set(), ruleset.family, o, budget);
+      const key = `${_table}\u0000${_name}`;
       if (root.leaf) {
         const list = root.list;
+        fastFns.set(key, () => {
+          CAND.len = list.length;
+          return list;
+        });
         return () => list;
       }
       indexed++;
+      const bufA = new Int32Array(rules.length);
+      const bufB = new Int32Array(rules.length);
+      fastFns.set(key, (p) => fastLookup(root, p, bufA, bufB));
       return (p) => lookup(root, p);
     },
     (rule) => compileRuleTest(rule, ruleset.family),
   );
+  for (const [key, c] of engine.chains) {
+    const f = fastFns.get(key);
+    if (f) c.fast = f;
+  }
   return {
     kind: 'compiled',
     ruleset,

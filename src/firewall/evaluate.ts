@@ -5,6 +5,7 @@
 import { compileRuleset, type CompiledRuleset } from './compile.js';
 import { evalRule, type EvalCtx } from './match.js';
 import { buildEngine, makeCtx, runEvaluation, type Engine } from './walk.js';
+import { fastEvaluate } from './fast.js';
 import type { EvaluateOptions, EvaluationResult, Packet, Ruleset } from './types.js';
 
 const naiveCache = new WeakMap<Ruleset, Engine>();
@@ -41,7 +42,10 @@ const NO_OPTS: EvaluateOptions = {};
 /**
  * Evaluate one packet with the compiled engine. With `explain` (the default) the rule-by-rule
  * path comes from the reference walk (so it lists every rule examined, with why it failed);
- * with `explain: false` only the verdict, decidedBy, NAT steps and reasons are computed, fast.
+ * with `explain: false` only the verdict, decidedBy, NAT steps and reasons are computed, fast:
+ * the lean path (fast.ts) decides verdict and decidedBy without allocating, and the other fields
+ * of the result are filled in by the full walk when first read (the result's toJSON() includes
+ * them). `decidedBy` is then a shared, frozen record.
  *
  * Reuse the same `opts` object across calls: the host-address set and ipsets are prepared once
  * per options object.
@@ -49,7 +53,13 @@ const NO_OPTS: EvaluateOptions = {};
 export function evaluate(compiled: CompiledRuleset | Ruleset, packet: Packet, opts: EvaluateOptions = NO_OPTS): EvaluationResult {
   const c = 'kind' in compiled && compiled.kind === 'compiled' ? compiled : compileRuleset(compiled as Ruleset);
   const cx = ctxFor(c.ruleset.family, opts);
-  if (opts.explain === false) return runEvaluation(c.engine, packet, cx, opts, false);
+  if (opts.explain === false) {
+    if (opts.fastPath !== false) {
+      const r = fastEvaluate(c.engine, packet, cx, opts);
+      if (r) return r;
+    }
+    return runEvaluation(c.engine, packet, cx, opts, false);
+  }
   return runEvaluation(naiveEngine(c.ruleset), packet, cx, opts, true);
 }
 

@@ -3,7 +3,7 @@
 // and lint rulesets. Pure: no I/O.
 
 export { parseIptablesSave, describeMatch, BUILTIN_CHAINS } from './parse-iptables.js';
-export { parseNftJson } from './nft.js';
+export { parseNftJson, mergeWithIptables, type NftParseOptions } from './nft.js';
 export { detectDockerDialect, type DialectInfo } from './dialect.js';
 export { compileRuleset, type CompiledRuleset, type CompileOptions } from './compile.js';
 export { evaluate, evaluateNaive } from './evaluate.js';

@@ -303,6 +303,13 @@ export function evalMatch(m: Match, p: PState, cx: EvalCtx): Tri {
     case 'fragment':
       // Packets are modelled whole (unfragmented / first fragment).
       return m.neg ? YES : NO;
+    case 'addrset': {
+      const a = m.dir === 'src' ? p.src : p.dst;
+      if (a === null) return UNK;
+      let hit = false;
+      for (const n of m.nets) if (inNet(a, n.words, n.mask)) { hit = true; break; }
+      return neg(hit ? YES : NO, m.neg);
+    }
     case 'unknown':
       return UNK;
   }
@@ -334,6 +341,7 @@ function actual(m: Match, p: PState, cx: EvalCtx): string {
   switch (m.kind) {
     case 'addr':
     case 'iprange':
+    case 'addrset':
       return fmtAddr(m.dir === 'src' ? p.src : p.dst, cx.family);
     case 'iface': {
       const v = m.dir === 'in' ? p.iif : p.oif;

@@ -1082,6 +1082,8 @@ export function describeMatch(m: Match): string {
       return `-m iprange ${n(m.neg)}--${m.dir}-range ${m.text}`;
     case 'fragment':
       return `${n(m.neg)}-f`;
+    case 'addrset':
+      return `ip ${m.dir === 'src' ? 'saddr' : 'daddr'} ${m.neg ? '!= ' : ''}${m.text}`;
     case 'unknown':
       return m.text;
   }

@@ -72,6 +72,8 @@ export type Match =
   | { kind: 'tcpflags'; neg: boolean; mask: string[]; comp: string[] }
   | { kind: 'iprange'; dir: 'src' | 'dst'; neg: boolean; from: Words; to: Words; text: string }
   | { kind: 'fragment'; neg: boolean }
+  /** nftables: address in a set (anonymous `{ a, b/16 }` or named `@set`), as prefixes. */
+  | { kind: 'addrset'; dir: 'src' | 'dst'; neg: boolean; nets: Array<{ words: Words; mask: Words }>; text: string }
   | { kind: 'unknown'; module: string; text: string; line: number };
 
 export type Target =
@@ -203,6 +205,8 @@ export interface EvaluateOptions {
   ipsetSave?: string | null;
   /** Produce the rule-by-rule path (default true). Off, only verdict, decidedBy, natSteps, reasons. */
   explain?: boolean;
+  /** With `explain: false`: use the lean allocation-free path (default true; false forces the full walk). */
+  fastPath?: boolean;
   /** Maximum number of branches explored when matches are undecidable (default 64). */
   maxBranches?: number;
 }

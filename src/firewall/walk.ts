@@ -84,14 +84,16 @@ export interface CChain {
   candidates: (p: PState) => ArrayLike<number>;
   /** Policy DecidedBy records per hook (frozen, shared). */
   policyDec?: Partial<Record<Hook, DecidedBy>>;
+  /** Compiled engine only: allocation-free candidates (length in compile.ts CAND.len). */
+  fast?: (p: PState) => Int32Array;
 }
 
-function ruleDecided(cr: CRule, hook: Hook, chain: string): DecidedBy {
+export function ruleDecided(cr: CRule, hook: Hook, chain: string): DecidedBy {
   const d = (cr.dec ??= {});
   return (d[hook] ??= Object.freeze({ hook, table: cr.rule.table, chain, index: cr.rule.index, rule: cr.rule.text }));
 }
 
-function policyDecided(c: CChain, hook: Hook): DecidedBy {
+export function policyDecided(c: CChain, hook: Hook): DecidedBy {
   const d = (c.policyDec ??= {});
   return (d[hook] ??= Object.freeze({ hook, table: c.table, chain: c.name, index: null, rule: `:${c.name} ${c.policy ?? 'ACCEPT'}`, policy: true }));
 }
@@ -341,7 +343,7 @@ interface WalkCtl {
   explain: boolean;
 }
 
-const TABLES_BY_HOOK: Record<Hook, readonly string[]> = {
+export const TABLES_BY_HOOK: Record<Hook, readonly string[]> = {
   PREROUTING: ['raw', 'mangle', 'nat'],
   INPUT: ['mangle', 'filter', 'security', 'nat'],
   FORWARD: ['mangle', 'filter', 'security'],
@@ -349,7 +351,7 @@ const TABLES_BY_HOOK: Record<Hook, readonly string[]> = {
   POSTROUTING: ['mangle', 'nat'],
 };
 
-const MAX_DEPTH = 128;
+export const MAX_DEPTH = 128;
 
 class Stop {
   constructor(
@@ -559,14 +561,24 @@ function stop(leaf: Leaf, code: string, message: string): Stop {
   return new Stop('unknown', null);
 }
 
-function pickAccept(accepts: DecidedBy[], path: string): DecidedBy | null {
+export function pickAccept(accepts: DecidedBy[], path: string): DecidedBy | null {
   const main: Hook = path === 'forward' ? 'FORWARD' : path === 'input' ? 'INPUT' : 'OUTPUT';
-  for (const a of accepts) if (a.table === 'filter' && a.hook === main) return a;
+  for (const a of accepts) {
+    if (a.table === 'filter' && a.hook === main) {
+      if (!a.policy) return a;
+      // nftables: an explicit accept in a native table's chain at this hook says more than the
+      // iptables filter chain's policy.
+      for (const b of accepts) if (b.hook === main && !b.policy && b.table.includes(':') && !/nat/i.test(b.chain)) return b;
+      return a;
+    }
+  }
+  for (const a of accepts) if (a.hook === main && !a.policy && a.table.includes(':') && !/nat/i.test(a.chain)) return a;
+  for (const a of accepts) if (a.hook === main && a.table.includes(':') && !/nat/i.test(a.chain)) return a;
   for (let i = accepts.length - 1; i >= 0; i--) if (accepts[i]!.table === 'filter') return accepts[i]!;
   return accepts.length ? accepts[accepts.length - 1]! : null;
 }
 
-function applyMark(mark: number | null, t: Extract<CTarget, { kind: 'mark' }>): number | null {
+export function applyMark(mark: number | null, t: Extract<CTarget, { kind: 'mark' }>): number | null {
   switch (t.op) {
     case 'xset':
       if (mark === null) return t.mask === 0xffffffff ? t.value >>> 0 : null;
@@ -591,6 +603,13 @@ function natAddr(to: NatTo): Words | null {
   return to.addrFrom.slice();
 }
 
+function portsOf(range: [number, number] | null | undefined, cur: number): number {
+  if (!range || cur === NO_PORT) return cur;
+  if (range[0] === range[1]) return range[0];
+  if (cur >= range[0] && cur <= range[1]) return cur;
+  return UNKNOWN_PORT;
+}
+
 function applyNat(
   p: PState,
   t: Extract<CTarget, { kind: 'dnat' | 'snat' | 'masquerade' | 'redirect' }>,
@@ -602,17 +621,23 @@ function applyNat(
   explain: boolean,
 ): void {
   const before = view(p);
+  const note = mutateNat(p, t, hook, cx);
+  const kind: NatStep['kind'] = t.kind === 'dnat' ? 'DNAT' : t.kind === 'snat' ? 'SNAT' : t.kind === 'masquerade' ? 'MASQUERADE' : 'REDIRECT';
+  const after = view(p);
+  const step: NatStep = { hook, table: 'nat', chain, index: cr.rule.index, rule: cr.rule.text, kind, before, after };
+  if (note) step.note = note;
+  leaf.natSteps.push(step);
+  if (explain) {
+    const last = leaf.steps[leaf.steps.length - 1];
+    if (last && last.index === cr.rule.index && last.chain === chain) last.packet = after;
+  }
+}
+
+/** The packet-state change of a NAT target (shared by the walk and the fast path); returns a note. */
+export function mutateNat(p: PState, t: Extract<CTarget, { kind: 'dnat' | 'snat' | 'masquerade' | 'redirect' }>, hook: Hook, cx: EvalCtx): string | undefined {
   let note: string | undefined;
-  const portsOf = (range: [number, number] | null | undefined, cur: number): number => {
-    if (!range || cur === NO_PORT) return cur;
-    if (range[0] === range[1]) return range[0];
-    if (cur >= range[0] && cur <= range[1]) return cur;
-    return UNKNOWN_PORT;
-  };
-  let kind: NatStep['kind'];
   switch (t.kind) {
     case 'dnat': {
-      kind = 'DNAT';
       if (t.to) {
         if (t.to.addrFrom) {
           p.dst = natAddr(t.to);
@@ -625,7 +650,6 @@ function applyNat(
       break;
     }
     case 'snat': {
-      kind = 'SNAT';
       if (t.to) {
         if (t.to.addrFrom) {
           p.src = natAddr(t.to);
@@ -638,7 +662,6 @@ function applyNat(
       break;
     }
     case 'masquerade': {
-      kind = 'MASQUERADE';
       const out = p.oif;
       const a = out && cx.ifaceAddress ? cx.ifaceAddress(out) : null;
       const w = a ? parseAddr(a, p.family) : null;
@@ -650,7 +673,6 @@ function applyNat(
       break;
     }
     case 'redirect': {
-      kind = 'REDIRECT';
       let w: Words | null = null;
       if (hook === 'OUTPUT') w = parseAddr(p.family === 'ipv4' ? '127.0.0.1' : '::1', p.family);
       else {
@@ -667,27 +689,20 @@ function applyNat(
       break;
     }
   }
-  const after = view(p);
-  const step: NatStep = { hook, table: 'nat', chain, index: cr.rule.index, rule: cr.rule.text, kind, before, after };
-  if (note) step.note = note;
-  leaf.natSteps.push(step);
-  if (explain) {
-    const last = leaf.steps[leaf.steps.length - 1];
-    if (last && last.index === cr.rule.index && last.chain === chain) last.packet = after;
-  }
+  return note;
 }
 
-function reroute(p: PState, hook: Hook, cx: EvalCtx, opts: EvaluateOptions, leaf: Leaf): void {
+export function reroute(p: PState, hook: Hook, cx: EvalCtx, opts: EvaluateOptions, leaf: Leaf | null): void {
   const setOut = (v: string | null) => {
     if (hook === 'PREROUTING') p.routedOif = v;
     else p.oif = v;
   };
-  if (leaf.natSteps.at(-1)?.kind === 'REDIRECT') {
+  if (leaf?.natSteps.at(-1)?.kind === 'REDIRECT') {
     setOut('');
     return;
   }
   if (p.dst === null) {
-    leaf.notes.push({ code: 'FW_ROUTE_UNKNOWN', message: 'the destination after DNAT is not known, so the route (and out interface) is not known' });
+    leaf?.notes.push({ code: 'FW_ROUTE_UNKNOWN', message: 'the destination after DNAT is not known, so the route (and out interface) is not known' });
     if (hook === 'PREROUTING' && p.path === 'input') p.path = 'forward';
     setOut(null);
     return;
@@ -704,7 +719,7 @@ function reroute(p: PState, hook: Hook, cx: EvalCtx, opts: EvaluateOptions, leaf
   const local = cx.family === 'ipv4' ? (cx.local4 ? cx.local4.has(p.dst[0]!) || p.dst[0]! >>> 24 === 127 : null) : cx.local6 ? cx.local6.has(key6(p.dst)) : null;
   if (hook === 'PREROUTING') {
     if (local === true) {
-      if (p.path !== 'input') leaf.notes.push({ code: 'FW_ROUTE_CHANGED', message: `DNAT to ${dst}, a host-local address: the packet is delivered locally (INPUT)` });
+      if (p.path !== 'input') leaf?.notes.push({ code: 'FW_ROUTE_CHANGED', message: `DNAT to ${dst}, a host-local address: the packet is delivered locally (INPUT)` });
       p.path = 'input';
       setOut('');
       return;
@@ -712,7 +727,7 @@ function reroute(p: PState, hook: Hook, cx: EvalCtx, opts: EvaluateOptions, leaf
     if (p.path === 'input' && local === false) {
       p.path = 'forward';
       setOut(p.givenOut);
-      leaf.notes.push({
+      leaf?.notes.push({
         code: 'FW_ROUTE_CHANGED',
         message: `DNAT to ${dst}: the packet is now forwarded; out interface ${p.givenOut === null ? 'unknown without a route lookup' : `${p.givenOut} (as given)`}`,
       });
@@ -720,7 +735,7 @@ function reroute(p: PState, hook: Hook, cx: EvalCtx, opts: EvaluateOptions, leaf
     }
   }
   const out = hook === 'PREROUTING' ? p.routedOif : p.oif;
-  leaf.notes.push({
+  leaf?.notes.push({
     code: 'FW_ROUTE_ASSUMED',
     message: `after DNAT to ${dst} the packet's path (${p.path}) and out interface (${out === null ? 'unknown' : out || 'none'}) are taken as given`,
   });

@@ -104,6 +104,8 @@ const packetArb = fc.record({
 describe('compiled evaluator == naive evaluator (fast-check)', () => {
   it('on random DOCKER-USER / FORWARD / nat rulesets', () => {
     let indexed = 0;
+    let fast = 0;
+    let total = 0;
     fc.assert(
       fc.property(rulesetArb, fc.array(packetArb, { minLength: 10, maxLength: 30 }), fc.integer({ min: 1, max: 8 }), (text, packets, leafSize) => {
         const rs = parseIptablesSave(text);
@@ -125,11 +127,18 @@ describe('compiled evaluator == naive evaluator (fast-check)', () => {
           // The explained walk agrees too.
           const e = evaluate(c, pk, { ...opts, explain: true });
           expect(e.verdict).toBe(b.verdict);
+          // The lean fast path (when it does not give up) equals the full compiled walk.
+          const full = evaluate(c, pk, { ...opts, fastPath: false });
+          if (a.constructor.name === 'FastResult') fast++;
+          expect({ v: a.verdict, d: a.decidedBy, j: JSON.parse(JSON.stringify(a)) }).toEqual({ v: full.verdict, d: full.decidedBy, j: JSON.parse(JSON.stringify(full)) });
+          total++;
         }
       }),
       { numRuns: 300, seed: 20240601 },
     );
     // The decision trees were actually exercised.
     expect(indexed).toBeGreaterThan(100);
+    // ... and the fast path decided most packets itself (it gives up only on undecidable rules).
+    expect(fast / total).toBeGreaterThan(0.3);
   });
 });

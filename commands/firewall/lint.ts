@@ -1,0 +1,83 @@
+import { Flags } from '@oclif/core';
+import { NetsleuthCommand, jsonFlag, sourceFlags } from '../../src/cli/base.js';
+import { GateFailure, InputError, SourceError } from '../../src/cli/errors.js';
+import type { LintJsonFinding } from '../../src/report/firewall.js';
+
+const RANK = { info: 0, warning: 1, error: 2 } as const;
+
+export default class FirewallLint extends NetsleuthCommand {
+  static override summary = 'Find shadowed, unreachable and misplaced firewall rules, and rules the engine cannot model.';
+  static override description = [
+    'Checks the host\'s iptables rulesets (IPv4 and IPv6): rules that can never match because an earlier rule takes every packet they would (shadowed, or redundant when the action is the same), user chains nothing jumps to, operator DROP/REJECT rules in FORWARD placed after Docker\'s rules (where they do not protect containers — DOCKER-USER is the place), published ports that bypass a host firewall\'s INPUT policy (the ufw surprise), and constructs the engine does not model.',
+    'Exit code 0 unless --fail-on is given and a finding at or above that severity exists (then 1).',
+  ].join('\n\n');
+  static override examples = [
+    '<%= config.bin %> firewall lint',
+    '<%= config.bin %> firewall lint --snapshot docs/examples/example.snapshot.json',
+    '<%= config.bin %> firewall lint --ruleset /etc/iptables/rules.v4 --fail-on warning',
+    '<%= config.bin %> firewall lint --snapshot state.json.gz --json | jq ".findings[].code"',
+  ];
+  static override flags = {
+    ruleset: Flags.string({ char: 'r', description: 'Lint this iptables-save (or ip6tables-save) file instead of a snapshot or daemon.', exclusive: ['snapshot', 'host', 'context'] }),
+    'fail-on': Flags.string({ description: 'Exit 1 when a finding of this severity or worse exists.', options: ['error', 'warning'] }),
+    ...sourceFlags,
+    ...jsonFlag,
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(FirewallLint);
+    this.setOutput(flags.json);
+    const { lintTexts } = await import('../../src/analysis/firewall-ruleset.js');
+    let label: string;
+    let inputs: Array<{ family: 'ipv4' | 'ipv6' | null; text: string; source: string }>;
+    let summary: string[] = [];
+    let unavailable: string | null = null;
+    if (flags.ruleset) {
+      const { readFile } = await import('node:fs/promises');
+      let text: string;
+      try {
+        text = await readFile(flags.ruleset, 'utf8');
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'EISDIR') throw new InputError(`ruleset ${flags.ruleset}: ${code === 'ENOENT' ? 'no such file' : 'is a directory'}`);
+        throw new SourceError(`ruleset ${flags.ruleset}: cannot be read (${(e as Error).message})`);
+      }
+      inputs = [{ family: null, text, source: flags.ruleset }];
+      label = `ruleset ${flags.ruleset}`;
+    } else {
+      const { openSource } = await import('../../src/sources/open.js');
+      const opened = await openSource({ snapshot: flags.snapshot, host: flags.host, context: flags.context, timeout: flags.timeout }, { toolVersion: this.config.version });
+      label = opened.origin === 'snapshot' ? `snapshot ${opened.label}` : `live daemon ${opened.label}`;
+      const host = opened.snapshot.state.hosts[0];
+      const fw = host?.firewall;
+      inputs = [];
+      if (!fw || fw.status === 'unavailable' || !fw.value) unavailable = `the host's firewall ruleset was not captured${fw?.reason ? `: ${fw.reason}` : ''}`;
+      else {
+        if (fw.value.iptablesSave?.trim()) inputs.push({ family: 'ipv4', text: fw.value.iptablesSave, source: 'iptables-save' });
+        if (fw.value.ip6tablesSave?.trim()) inputs.push({ family: 'ipv6', text: fw.value.ip6tablesSave, source: 'ip6tables-save' });
+        if (inputs.length === 0 && fw.value.nftJson?.trim()) inputs.push({ family: 'ipv4', text: fw.value.nftJson, source: 'nft -j list ruleset' });
+        if (inputs.length === 0) unavailable = 'the snapshot holds no iptables-save or nft output for this host';
+      }
+    }
+    const res = lintTexts(inputs, flags.ruleset ? flags.ruleset : null);
+    summary = res.summary;
+    const findings: LintJsonFinding[] = res.findings;
+    if (unavailable) summary.push(`not linted: ${unavailable}`);
+    if (flags.json) this.printJson({ source: label, verdict: unavailable ? 'unknown' : 'checked', reason: unavailable, rulesets: res.rulesets, findings });
+    else {
+      const { renderLint } = await import('../../src/report/firewall.js');
+      this.print(renderLint(findings, label, summary));
+    }
+    const failOn = flags['fail-on'] as keyof typeof RANK | undefined;
+    if (failOn) {
+      const hits = findings.filter((f) => RANK[f.severity] >= RANK[failOn]);
+      if (hits.length) {
+        const msg = `${hits.length} finding(s) at or above ${failOn} (first: ${hits[0]!.code})`;
+        // With --json the findings document is already on stdout: report the gate on stderr only.
+        if (!flags.json) throw new GateFailure(msg);
+        process.stderr.write(`netsleuth: ${msg}\n`);
+        process.exitCode = new GateFailure(msg).exitCode;
+      }
+    }
+  }
+}

@@ -47,7 +47,10 @@ export default class SnapshotCapture extends NetsleuthCommand {
     let spinner: { text: string; stop(): unknown } | null = null;
     if (mode.spinner) {
       const { default: ora } = await import('ora');
-      spinner = ora({ text: PHASES.connect, stream: process.stderr }).start();
+      // discardStdin: false: netsleuth never reads stdin, so ora need not put it in raw mode.
+      // Known issue: under util-linux `script` the spinner run stalls at "Connecting" (tmux and
+      // real terminals are fine); --json or CI=true avoid the spinner there.
+      spinner = ora({ text: PHASES.connect, stream: process.stderr, discardStdin: false }).start();
     }
     const onProgress = (p: CaptureProgress) => {
       if (spinner) spinner.text = p.total > 1 ? `${PHASES[p.phase]} (${p.done}/${p.total})` : PHASES[p.phase];

@@ -2,31 +2,9 @@
 // dependency (ip-num costs ~65 ms to import and is slower for per-packet work).
 
 import type { Family, Words } from './types.js';
+import { parseIPv4 } from '../net/ipv4.js';
 
-/** Parse a dotted IPv4 address to an unsigned 32-bit number; -1 when invalid. */
-export function parseIPv4(s: string): number {
-  let acc = 0;
-  let part = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || dots === 3) return -1;
-      acc = acc * 256 + part;
-      part = 0;
-      digits = 0;
-      dots++;
-    } else if (c >= 48 && c <= 57) {
-      if (digits === 3) return -1;
-      part = part * 10 + (c - 48);
-      if (part > 255) return -1;
-      digits++;
-    } else return -1;
-  }
-  if (digits === 0 || dots !== 3) return -1;
-  return acc * 256 + part;
-}
+export { parseIPv4 };
 
 /** Parse an IPv6 address (with `::` and an optional embedded IPv4 tail) to 4 words; null if invalid. */
 export function parseIPv6(s: string): Words | null {

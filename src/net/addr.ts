@@ -5,6 +5,7 @@
 // the first time an IPv6 string is parsed; IPv4 — the hot path for thousands of containers — is
 // parsed with plain integer math. Parsed values are cached by string.
 
+import { parseIPv4 } from './ipv4.js';
 import { createRequire } from 'node:module';
 
 export type Family = 'ipv4' | 'ipv6';
@@ -46,30 +47,6 @@ export function maskOf(family: Family, length: number): bigint {
   return m;
 }
 
-function parseV4(s: string): number {
-  let acc = 0;
-  let part = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || dots === 3) return -1;
-      acc = acc * 256 + part;
-      part = 0;
-      digits = 0;
-      dots++;
-    } else if (c >= 48 && c <= 57) {
-      if (digits > 0 && part === 0) return -1; // no leading zeros (ambiguous octal)
-      part = part * 10 + (c - 48);
-      if (part > 255) return -1;
-      digits++;
-    } else return -1;
-  }
-  if (digits === 0 || dots !== 3) return -1;
-  return acc * 256 + part;
-}
-
 const addrCache = new Map<string, Addr | null>();
 
 /** Parses an IPv4 or IPv6 address (no prefix, no zone); null when invalid. */
@@ -83,7 +60,7 @@ export function parseAddr(text: string): Addr | null {
       out = { family: 'ipv6', value: ipn.IPv6.fromString(text).getValue() };
     }
   } else {
-    const v = parseV4(text);
+    const v = parseIPv4(text);
     if (v >= 0) out = { family: 'ipv4', value: BigInt(v) };
   }
   if (addrCache.size > 200_000) addrCache.clear();

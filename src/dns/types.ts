@@ -47,10 +47,8 @@ export interface DnsFlags {
   cd: boolean;
 }
 
-export interface DnsResponse {
-  server: string;
-  port: number;
-  transport: 'udp' | 'tcp';
+/** A decoded DNS message, as the wire parser returns it. */
+export interface DnsMessage {
   id: number;
   opcode: string;
   rcode: string;
@@ -61,13 +59,20 @@ export interface DnsResponse {
   /** Additional records without the OPT pseudo-record (see `edns`). */
   additionals: DnsRecord[];
   edns: { udpPayloadSize: number; version: number; do: boolean; extendedRcode: number } | null;
+  /** Size of the message in bytes. */
+  size: number;
+  /** Non-fatal oddities: ignored packets with a wrong id, trailing bytes, EDNS fallback... */
+  issues: WireIssue[];
+}
+
+/** A message plus how it was obtained (server, transport, timing). */
+export interface DnsResponse extends DnsMessage {
+  server: string;
+  port: number;
+  transport: 'udp' | 'tcp';
   latencyMs: number;
   /** Attempts made on the transport that answered (1 = first try). */
   attempts: number;
   /** True when a UDP answer came back with TC set (the result is then the TCP retry, if it worked). */
   truncated: boolean;
-  /** Size of the answering message in bytes. */
-  size: number;
-  /** Non-fatal oddities: ignored packets with a wrong id, trailing bytes, EDNS fallback... */
-  issues: WireIssue[];
 }

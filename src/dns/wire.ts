@@ -9,7 +9,7 @@
 import dnsPacket from 'dns-packet';
 import { DnsError } from './errors.js';
 import { nameProblem } from './names.js';
-import type { DnsFlags, DnsRecord, QueryType, WireIssue } from './types.js';
+import type { DnsMessage, DnsRecord, QueryType, WireIssue } from './types.js';
 
 const MAX_POINTER_HOPS = 128;
 
@@ -249,19 +249,7 @@ function toRecord(a: dnsPacket.Answer): DnsRecord {
   return { name: fqdn(r.name), type: r.type, class: r.class ?? 'IN', ttl: r.ttl ?? 0, data: rdataText(r) };
 }
 
-export interface ParsedResponse {
-  id: number;
-  opcode: string;
-  rcode: string;
-  flags: DnsFlags;
-  question: { name: string; type: string; class: string } | null;
-  answers: DnsRecord[];
-  authorities: DnsRecord[];
-  additionals: DnsRecord[];
-  edns: { udpPayloadSize: number; version: number; do: boolean; extendedRcode: number } | null;
-  size: number;
-  issues: WireIssue[];
-}
+export type ParsedResponse = DnsMessage;
 
 /**
  * Parses one DNS message that claims to be a response. With `expect`, also checks that it answers

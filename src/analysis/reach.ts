@@ -367,7 +367,23 @@ export function analyzeReach(state: NetworkState, req: ReachRequest, ropts: Reac
   const pk = built.packet;
 
   // ---- route
-  routeStage(from.kind === 'address' && fromNs.startsWith('c:') ? bare(fromC!.name) : req.from, pk.dst, 'route');
+  const fwdRoute = routeStage(from.kind === 'address' && fromNs.startsWith('c:') ? bare(fromC!.name) : req.from, pk.dst, 'route');
+  const egress = fwdRoute?.verdict === 'routed' ? fwdRoute.hops[fwdRoute.hops.length - 1] : undefined;
+  if (egress?.step === 'egress' && toNs.startsWith('ext:')) {
+    // Past the uplink the network is not in the state: delivery there cannot be earned.
+    const nat = egress.nat;
+    const noSnat = nat?.kind === 'none' && fromNs !== 'host';
+    add({
+      stage: 'route',
+      where: `beyond ${egress.oif ?? 'the uplink'}`,
+      status: 'unknown',
+      code: noSnat ? 'EGRESS_WITHOUT_SNAT' : 'REACH_BEYOND_HOST',
+      detail: noSnat
+        ? `the packet leaves through ${egress.oif ?? '?'} with its container source ${egress.src ?? '?'} (no MASQUERADE/SNAT applies): replies come back only if the outside network routes that subnet to this host`
+        : `the packet leaves the host through ${egress.oif ?? '?'}${nat?.kind === 'masquerade' || nat?.kind === 'snat' ? ` (${nat.kind.toUpperCase()})` : ''}; what happens beyond it is outside this host's evidence`,
+      evidence: nat?.rule ? [nat.rule] : [],
+    });
+  }
 
   // ---- forwarding sysctl for routed traffic
   if (pk.path === 'forward' && pk.inIface !== pk.outIface) forwardingStage();

@@ -84,6 +84,8 @@ export interface ReachResult {
   /** Every blocking stage, in path order; the first is where the packet dies today. */
   blocking: Array<{ stage: ReachStage; where: string; code: string; message: string; first: boolean }>;
   destination: ReachDestination | null;
+  /** The address and port FROM actually sends to (before any DNAT): what a live probe targets. */
+  target: { address: string; port: number | null } | null;
   assumptions: string[];
   probe: null | { method: string; result: string; latencyMs: number | null };
   agreement: null | boolean;
@@ -260,6 +262,7 @@ export function analyzeReach(state: NetworkState, req: ReachRequest, ropts: Reac
   for (const s of [from, to]) if (s.kind === 'address' && parseAddr(s.address)?.family === 'ipv6') family = 'ipv6';
   let listening: Listening = 'unknown';
   let destination: ReachDestination | null = null;
+  let target: ReachResult['target'] = null;
 
   const add = (h: ReachHop) => {
     hops.push(h);
@@ -282,6 +285,7 @@ export function analyzeReach(state: NetworkState, req: ReachRequest, ropts: Reac
       reasons,
       blocking: blocks.map((h) => ({ stage: h.stage, where: h.where, code: h.code ?? 'REACH_BLOCKED', message: h.detail, first: h.first === true })),
       destination,
+      target,
       assumptions: [...new Set(assumptions)],
       probe: null,
       agreement: null,
@@ -325,6 +329,7 @@ export function analyzeReach(state: NetworkState, req: ReachRequest, ropts: Reac
       firewallStage(dstAddr, 'lo');
     }
     destination = { kind: fromNs === 'host' ? 'host' : 'container', name: fromNs === 'host' ? 'host' : bare(toOwner?.name ?? fromOwner!.name), address: dstAddr, port };
+    target = { address: dstAddr, port };
     listenerStage(fromNs, dstAddr, port);
     return finish();
   }
@@ -365,6 +370,7 @@ export function analyzeReach(state: NetworkState, req: ReachRequest, ropts: Reac
     return finish();
   }
   const pk = built.packet;
+  target = { address: pk.dst, port };
 
   // ---- route
   const fwdRoute = routeStage(from.kind === 'address' && fromNs.startsWith('c:') ? bare(fromC!.name) : req.from, pk.dst, 'route');
@@ -625,12 +631,16 @@ export function analyzeReach(state: NetworkState, req: ReachRequest, ropts: Reac
         return 'done';
       }
       destination = { kind: 'container', name: bare(toOwner.name), address: endpointAddress(toOwner, net), port };
+      target = destination.address ? { address: destination.address, port } : null;
       if (port !== null || protocol === 'icmp') listenerStage(`c:${toOwner.id}`, destination.address ?? '', port);
       return 'done';
     }
     // One side is the host (or a host-mode container) and the other a macvlan/ipvlan endpoint.
     const hostSide = fromNs === 'host' || toNs === 'host';
     if ((net.driver === 'macvlan' || net.driver === 'ipvlan') && hostSide) {
+      const parentAddr = hostOf(state)?.interfaces.value?.find((i) => i.name === net.options.parent)?.addresses.find((a) => a.family === family)?.address ?? null;
+      const addr = toNs === 'host' ? (to.kind === 'address' ? to.address : parentAddr) : toOwner ? endpointAddress(toOwner, net) : null;
+      target = addr ? { address: addr, port } : null;
       add({ stage: 'driver', where, status: 'block', code: net.driver === 'macvlan' ? 'MACVLAN_HOST_ISOLATION' : 'IPVLAN_HOST_ISOLATION', detail: `${net.driver} endpoints cannot talk to their own host through the parent interface ${net.options.parent ?? ''} (by design of the driver); give the host its own ${net.driver} sub-interface to reach them`.replace('  ', ' '), evidence: ev });
       return 'done';
     }

@@ -10,8 +10,8 @@
 
 import { maskLength, prefixMask } from './addr.js';
 import { evalMatch, hasPorts, NO, UNK, UNKNOWN_PORT, YES, type EvalCtx, type PState, type Tri } from './match.js';
-import { buildEngine, type CRule, type Engine } from './walk.js';
-import type { Family, Match, Rule, Ruleset } from './types.js';
+import { buildEngine, type CChain, type CRule, type CTarget, type Engine } from './walk.js';
+import type { DecidedBy, Family, Hook, Match, Rule, Ruleset } from './types.js';
 
 export interface CompileOptions {
   /** Chains with at most this many rules are scanned linearly (default 6). */
@@ -27,6 +27,8 @@ export interface CompiledRuleset {
   readonly stats: { chains: number; rules: number; indexedChains: number; bucketEntries: number; compileMs: number };
   /** Lazily built reference engine, used for explanations. */
   naive?: Engine;
+  /** The flat form the allocation-free fast path walks (fast.ts). */
+  readonly program: Program;
 }
 
 type Dim = 'proto' | 'iif' | 'oif' | 'dport' | 'dst' | 'src';
@@ -221,74 +223,6 @@ function mergeLists(lists: Int32Array[]): Int32Array {
   return out.sort();
 }
 
-// ---------------------------------------------------------------------------------------------
-// Allocation-free candidate lookup for the fast path: the lists are gathered into a module
-// scratch array and, when there are several, merged into a buffer owned by the chain (a chain is
-// never on the jump stack twice: netfilter rejects loops). The length is returned in CAND.len.
-
-/** Length of the array the last fast candidate lookup returned. */
-export const CAND = { len: 0 };
-const LISTS: Int32Array[] = [];
-let nLists = 0;
-
-function collectFast(node: Node, p: PState): void {
-  for (;;) {
-    if (node.leaf) {
-      if (node.list.length) LISTS[nLists++] = node.list;
-      return;
-    }
-    const k = packetKey(node, p);
-    if (k === UNKNOWN_KEY) {
-      if (node.all.length) LISTS[nLists++] = node.all;
-      return;
-    }
-    const child = node.map.get(k);
-    if (child) {
-      if (node.merged && child.leaf) {
-        if (child.list.length) LISTS[nLists++] = child.list;
-        return;
-      }
-      collectFast(child, p);
-    }
-    node = node.wild;
-  }
-}
-
-function mergeInto(a: Int32Array, an: number, b: Int32Array, bn: number, out: Int32Array): number {
-  let i = 0;
-  let j = 0;
-  let n = 0;
-  while (i < an && j < bn) out[n++] = a[i]! < b[j]! ? a[i++]! : b[j++]!;
-  while (i < an) out[n++] = a[i++]!;
-  while (j < bn) out[n++] = b[j++]!;
-  return n;
-}
-
-function fastLookup(root: Node, p: PState, bufA: Int32Array, bufB: Int32Array): Int32Array {
-  nLists = 0;
-  collectFast(root, p);
-  if (nLists === 0) {
-    CAND.len = 0;
-    return EMPTY;
-  }
-  if (nLists === 1) {
-    const l = LISTS[0]!;
-    CAND.len = l.length;
-    return l;
-  }
-  let cur = bufA;
-  let other = bufB;
-  let n = mergeInto(LISTS[0]!, LISTS[0]!.length, LISTS[1]!, LISTS[1]!.length, cur);
-  for (let i = 2; i < nLists; i++) {
-    n = mergeInto(cur, n, LISTS[i]!, LISTS[i]!.length, other);
-    const t = cur;
-    cur = other;
-    other = t;
-  }
-  CAND.len = n;
-  return cur;
-}
-
 function lookup(root: Node, p: PState): Int32Array {
   const lists: Int32Array[] = [];
   collect(root, p, lists);
@@ -404,7 +338,7 @@ export function compileRuleset(ruleset: Ruleset, opts: CompileOptions = {}): Com
   let chains = 0;
   let rulesN = 0;
   const budget: Budget = { entries: 0 };
-  const fastFns = new Map<string, (p: PState) => Int32Array>();
+  const roots = new Map<string, Node>();
   const engine = buildEngine(
     ruleset,
     (_table, _name, rules) => {
@@ -413,30 +347,436 @@ export function compileRuleset(ruleset: Ruleset, opts: CompileOptions = {}): Com
       const idx = rules.map((_, i) => i);
       const root = buildNode(rules, idx, 0, new Set(), ruleset.family, o, budget);
       const key = `${_table}\u0000${_name}`;
+      roots.set(key, root);
       if (root.leaf) {
         const list = root.list;
-        fastFns.set(key, () => {
-          CAND.len = list.length;
-          return list;
-        });
         return () => list;
       }
       indexed++;
-      const bufA = new Int32Array(rules.length);
-      const bufB = new Int32Array(rules.length);
-      fastFns.set(key, (p) => fastLookup(root, p, bufA, bufB));
       return (p) => lookup(root, p);
     },
     (rule) => compileRuleTest(rule, ruleset.family),
   );
-  for (const [key, c] of engine.chains) {
-    const f = fastFns.get(key);
-    if (f) c.fast = f;
-  }
+  const program = buildProgram(engine, roots, ruleset.family);
   return {
     kind: 'compiled',
     ruleset,
     engine,
+    program,
     stats: { chains, rules: rulesN, indexedChains: indexed, bucketEntries: budget.entries, compileMs: performance.now() - t0 },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The flat program for the fast path (fast.ts). A profile of the object-graph fast path showed
+// its time going to memory latency (rule objects, closures, Map lookups keyed by strings and by
+// heap-number addresses) rather than to rule tests. Here every chain's rules become rows of
+// typed arrays indexed by a global rule id (struct of arrays), interface names are interned to
+// small ints (with a precomputed row of `+` wildcard hits per interface), and each decision tree
+// becomes int records with open-addressing int hash tables. Matches the arrays cannot express
+// (sets, addrtype, mark, physdev, ...) stay as a per-rule closure over the packet state, tested
+// after the array part, so a rule's result is still exactly the reference AND of its matches.
+
+/** Rule flag bits (Program.flags). */
+export const F_SRC = 1 << 0;
+export const F_SRC_NEG = 1 << 1;
+export const F_DST = 1 << 2;
+export const F_DST_NEG = 1 << 3;
+export const F_PROTO = 1 << 4;
+export const F_PROTO_NEG = 1 << 5;
+export const F_IN = 1 << 6;
+export const F_IN_NEG = 1 << 7;
+export const F_IN_WILD = 1 << 8;
+export const F_OUT = 1 << 9;
+export const F_OUT_NEG = 1 << 10;
+export const F_OUT_WILD = 1 << 11;
+export const F_DPORT = 1 << 12;
+export const F_DPORT_NEG = 1 << 13;
+export const F_SPORT = 1 << 14;
+export const F_SPORT_NEG = 1 << 15;
+export const F_CT = 1 << 16;
+export const F_CT_NEG = 1 << 17;
+/** Other matches: test Program.rest[g] too. */
+export const F_REST = 1 << 18;
+/** The rule can never match (`! -p all`). */
+export const F_NEVER = 1 << 19;
+
+/** Conntrack state bits (Program.ct). */
+export const CT_BITS: Readonly<Record<string, number>> = { NEW: 1, ESTABLISHED: 2, RELATED: 4, INVALID: 8, UNTRACKED: 16 };
+
+/** Target codes (Program.target). */
+export const T_NONE = 0;
+export const T_ACCEPT = 1;
+export const T_DROP = 2;
+export const T_REJECT = 3;
+export const T_RETURN = 4;
+export const T_JUMP = 5;
+export const T_GOTO = 6;
+export const T_NAT = 7;
+export const T_MASQ = 8;
+export const T_NOTRACK = 9;
+export const T_MARK = 10;
+export const T_CONNMARK = 11;
+/** REDIRECT, unknown targets, DNAT/SNAT to an address range: the full walk handles them. */
+export const T_GIVE_UP = 12;
+
+/** Tree dimensions as ints (node record field 1). */
+const DIM_CODE: Record<Dim, number> = { proto: 0, iif: 1, oif: 2, dport: 3, dst: 4, src: 5 };
+export const NODE_LEAF = 0;
+export const NODE_INNER = 1;
+/** Words per node record: [type, dim, mask, wild, allOff, allLen, merged, hashOff, hashShift]; a leaf uses [type, listOff, listLen]. */
+export const NODE_SIZE = 9;
+
+export interface Program {
+  family: Family;
+  nRules: number;
+  /** Per rule (global id g = chainBase[c] + position). */
+  flags: Int32Array;
+  src: Int32Array;
+  srcMask: Int32Array;
+  dst: Int32Array;
+  dstMask: Int32Array;
+  proto: Int32Array;
+  inIf: Int32Array;
+  outIf: Int32Array;
+  /** Port ranges: [lo, hi] pairs in `ranges` from dpFrom[g] (inclusive) to dpTo[g] (exclusive). */
+  dpFrom: Int32Array;
+  dpTo: Int32Array;
+  spFrom: Int32Array;
+  spTo: Int32Array;
+  ranges: Int32Array;
+  ct: Int32Array;
+  target: Int32Array;
+  /** Jump / goto target chain id. */
+  jump: Int32Array;
+  affects: Uint8Array;
+  rest: Array<((p: PState, cx: EvalCtx) => Tri) | null>;
+  rules: CRule[];
+  ruleChain: Int32Array;
+  /** Per chain (id c). */
+  chains: CChain[];
+  chainBase: Int32Array;
+  chainRoot: Int32Array;
+  chainId: Map<string, number>;
+  /** Decision trees: node records, hash tables ([key, node+1] pairs), rule-id lists + merge scratch. */
+  nodes: Int32Array;
+  hash: Int32Array;
+  lists: Int32Array;
+  /** Per chain: offset in `lists` of two scratch areas of the chain's length (for merging). */
+  scratch: Int32Array;
+  /** Per hook (PREROUTING, INPUT, FORWARD, OUTPUT, POSTROUTING): base chain ids and nat flags. */
+  hookChains: Int32Array[];
+  hookNat: Uint8Array[];
+  /** Interface interning: names in the ruleset get ids at compile time, others on first sight. */
+  ifaces: IfaceTable;
+  /** DecidedBy records by decider id (fast.ts), filled on first use. */
+  decided: Array<DecidedBy | null>;
+}
+
+export class IfaceTable {
+  readonly ids = new Map<string, number>();
+  readonly prefixes: string[] = [];
+  readonly prefixIds = new Map<string, number>();
+  /** wild[id * stride + w] = 1 when interface `id` matches wildcard prefix `w`. */
+  wild = new Uint8Array(0);
+  stride = 1;
+  size = 0;
+  static readonly MAX = 1 << 16;
+
+  prefix(name: string): number {
+    let w = this.prefixIds.get(name);
+    if (w === undefined) {
+      w = this.prefixes.length;
+      this.prefixes.push(name);
+      this.prefixIds.set(name, w);
+    }
+    return w;
+  }
+  /** Freeze the prefix list; call before interning names. */
+  seal(): void {
+    this.stride = Math.max(1, this.prefixes.length);
+    this.wild = new Uint8Array(this.stride * 16);
+  }
+  /** The id of a (non-empty) interface name; -1 when the table is full. */
+  id(name: string): number {
+    const v = this.ids.get(name);
+    if (v !== undefined) return v;
+    if (this.size >= IfaceTable.MAX) return -1;
+    const id = this.size++;
+    if ((id + 1) * this.stride > this.wild.length) {
+      const w = new Uint8Array(this.wild.length * 2);
+      w.set(this.wild);
+      this.wild = w;
+    }
+    for (let i = 0; i < this.prefixes.length; i++) this.wild[id * this.stride + i] = name.startsWith(this.prefixes[i]!) ? 1 : 0;
+    this.ids.set(name, id);
+    return id;
+  }
+}
+
+const HOOK_ORDER: Hook[] = ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'];
+
+function targetCode(t: CTarget): number {
+  switch (t.kind) {
+    case 'none':
+    case 'continue':
+      return T_NONE;
+    case 'verdict':
+      return t.verdict === 'ACCEPT' ? T_ACCEPT : t.verdict === 'DROP' ? T_DROP : T_REJECT;
+    case 'return':
+      return T_RETURN;
+    case 'jump':
+      return T_JUMP;
+    case 'goto':
+      return T_GOTO;
+    case 'dnat':
+    case 'snat':
+      if (t.to && t.to.addrFrom && t.to.addrTo) {
+        for (let i = 0; i < t.to.addrFrom.length; i++) if (t.to.addrFrom[i] !== t.to.addrTo[i]) return T_GIVE_UP;
+      }
+      return T_NAT;
+    case 'masquerade':
+      return T_MASQ;
+    case 'notrack':
+      return T_NOTRACK;
+    case 'mark':
+      return T_MARK;
+    case 'connmark':
+      return T_CONNMARK;
+    default:
+      return T_GIVE_UP;
+  }
+}
+
+function buildProgram(engine: Engine, roots: Map<string, Node>, family: Family): Program {
+  const chains = [...engine.chains.values()];
+  const chainId = new Map<string, number>();
+  const chainBase = new Int32Array(chains.length + 1);
+  let n = 0;
+  chains.forEach((c, i) => {
+    chainId.set(`${c.table}\u0000${c.name}`, i);
+    chainBase[i] = n;
+    n += c.rules.length;
+  });
+  chainBase[chains.length] = n;
+  const ifaces = new IfaceTable();
+  // Wildcard prefixes first (the wild-hit rows need the full list), then exact names.
+  for (const c of chains) for (const cr of c.rules) for (const m of cr.rule.matches) if (m.kind === 'iface' && m.iface.wildcard) ifaces.prefix(m.iface.name);
+  ifaces.seal();
+  const flags = new Int32Array(n);
+  const src = new Int32Array(n);
+  const srcMask = new Int32Array(n);
+  const dst = new Int32Array(n);
+  const dstMask = new Int32Array(n);
+  const proto = new Int32Array(n);
+  const inIf = new Int32Array(n);
+  const outIf = new Int32Array(n);
+  const dpFrom = new Int32Array(n);
+  const dpTo = new Int32Array(n);
+  const spFrom = new Int32Array(n);
+  const spTo = new Int32Array(n);
+  const ct = new Int32Array(n);
+  const target = new Int32Array(n);
+  const jump = new Int32Array(n).fill(-1);
+  const affects = new Uint8Array(n);
+  const rest: Program['rest'] = new Array(n).fill(null);
+  const rules: CRule[] = new Array(n);
+  const ruleChain = new Int32Array(n);
+  const ranges: number[] = [];
+  chains.forEach((c, ci) => {
+    c.rules.forEach((cr, pos) => {
+      const g = chainBase[ci]! + pos;
+      rules[g] = cr;
+      ruleChain[g] = ci;
+      target[g] = targetCode(cr.target);
+      if (cr.target.kind === 'jump' || cr.target.kind === 'goto') jump[g] = chainId.get(`${cr.target.chain.table}\u0000${cr.target.chain.name}`)!;
+      affects[g] = cr.affects ? 1 : 0;
+      let f = 0;
+      const others: Match[] = [];
+      for (const m of cr.rule.matches) {
+        switch (m.kind) {
+          case 'comment':
+            continue;
+          case 'addr':
+            if (family === 'ipv4') {
+              const bit = m.dir === 'src' ? F_SRC : F_DST;
+              if (!(f & bit)) {
+                f |= bit | (m.neg ? bit << 1 : 0);
+                if (m.dir === 'src') {
+                  src[g] = m.words[0]! | 0;
+                  srcMask[g] = m.mask[0]! | 0;
+                } else {
+                  dst[g] = m.words[0]! | 0;
+                  dstMask[g] = m.mask[0]! | 0;
+                }
+                continue;
+              }
+            }
+            break;
+          case 'proto':
+            if (m.proto === 0) {
+              // `-p all` matches everything; `! -p all` nothing.
+              if (m.neg) f |= F_NEVER;
+              continue;
+            }
+            if (!(f & F_PROTO)) {
+              f |= F_PROTO | (m.neg ? F_PROTO_NEG : 0);
+              proto[g] = m.proto;
+              continue;
+            }
+            break;
+          case 'iface': {
+            const bit = m.dir === 'in' ? F_IN : F_OUT;
+            if (!(f & bit)) {
+              f |= bit | (m.neg ? bit << 1 : 0) | (m.iface.wildcard ? bit << 2 : 0);
+              const id = m.iface.wildcard ? ifaces.prefix(m.iface.name) : ifaces.id(m.iface.name);
+              if (m.dir === 'in') inIf[g] = id;
+              else outIf[g] = id;
+              continue;
+            }
+            break;
+          }
+          case 'port': {
+            if (m.dir === 'any') break;
+            const bit = m.dir === 'dst' ? F_DPORT : F_SPORT;
+            if (!(f & bit)) {
+              f |= bit | (m.neg ? bit << 1 : 0);
+              const from = ranges.length;
+              for (const [lo, hi] of m.ranges) ranges.push(lo, hi);
+              if (m.dir === 'dst') {
+                dpFrom[g] = from;
+                dpTo[g] = ranges.length;
+              } else {
+                spFrom[g] = from;
+                spTo[g] = ranges.length;
+              }
+              continue;
+            }
+            break;
+          }
+          case 'ctstate': {
+            if (f & F_CT) break;
+            let bits = 0;
+            let ok = true;
+            for (const st of m.states) {
+              const b = CT_BITS[st];
+              if (b === undefined) ok = false;
+              else bits |= b;
+            }
+            if (!ok) break;
+            f |= F_CT | (m.neg ? F_CT_NEG : 0);
+            ct[g] = bits;
+            continue;
+          }
+          default:
+            break;
+        }
+        others.push(m);
+      }
+      if (others.length) {
+        f |= F_REST;
+        rest[g] = compileRuleTest({ ...cr.rule, matches: others }, family);
+      }
+      flags[g] = f;
+    });
+  });
+
+  // Decision trees → int records.
+  const nodes: number[] = [];
+  const hash: number[] = [];
+  const lists: number[] = [];
+  const addList = (l: Int32Array): number => {
+    const off = lists.length;
+    for (let i = 0; i < l.length; i++) lists.push(l[i]!);
+    return off;
+  };
+  const flatten = (node: Node, base: number): number => {
+    const at = nodes.length;
+    if (node.leaf) {
+      nodes.push(NODE_LEAF, 0, 0, 0, 0, 0, 0, 0, 0);
+      nodes[at + 1] = addList(node.list.map((x) => x + base));
+      nodes[at + 2] = node.list.length;
+      return at;
+    }
+    nodes.push(NODE_INNER, DIM_CODE[node.dim], node.mask | 0, 0, 0, node.all.length, node.merged ? 1 : 0, 0, 0);
+    nodes[at + 4] = addList(node.all.map((x) => x + base));
+    const entries: Array<[number, number]> = [];
+    for (const [k, child] of node.map) {
+      const key = typeof k === 'string' ? ifaces.id(k) : k | 0;
+      entries.push([key, flatten(child, base)]);
+    }
+    nodes[at + 3] = flatten(node.wild, base);
+    let bits = 1;
+    while (1 << bits < entries.length * 2) bits++;
+    const size = 1 << bits;
+    const hoff = hash.length;
+    for (let i = 0; i < size * 2; i++) hash.push(0);
+    for (const [key, child] of entries) {
+      let h = Math.imul(key, 0x9e3779b1) >>> (32 - bits);
+      while (hash[hoff + h * 2 + 1] !== 0) h = (h + 1) & (size - 1);
+      hash[hoff + h * 2] = key;
+      hash[hoff + h * 2 + 1] = child + 1;
+    }
+    nodes[at + 7] = hoff;
+    nodes[at + 8] = 32 - bits;
+    return at;
+  };
+  const chainRoot = new Int32Array(chains.length);
+  const scratchAt: number[] = [];
+  chains.forEach((c, ci) => {
+    const root = roots.get(`${c.table}\u0000${c.name}`);
+    chainRoot[ci] = flatten(root ?? { leaf: true, list: Int32Array.from(c.rules.map((_, i) => i)) }, chainBase[ci]!);
+    scratchAt.push(root && !root.leaf ? -1 : 0);
+  });
+  // Merge scratch: two areas of the chain's length, for chains with an inner root.
+  const scratch = new Int32Array(chains.length);
+  chains.forEach((c, ci) => {
+    if (scratchAt[ci] === -1) {
+      scratch[ci] = lists.length;
+      for (let i = 0; i < 2 * c.rules.length; i++) lists.push(0);
+    }
+  });
+  const hookChains: Int32Array[] = [];
+  const hookNat: Uint8Array[] = [];
+  for (const h of HOOK_ORDER) {
+    const es = engine.hookChains[h];
+    hookChains.push(Int32Array.from(es.map((e) => chainId.get(`${e.chain.table}\u0000${e.chain.name}`)!)));
+    hookNat.push(Uint8Array.from(es.map((e) => (e.nat ? 1 : 0))));
+  }
+  return {
+    family,
+    nRules: n,
+    flags,
+    src,
+    srcMask,
+    dst,
+    dstMask,
+    proto,
+    inIf,
+    outIf,
+    dpFrom,
+    dpTo,
+    spFrom,
+    spTo,
+    ranges: Int32Array.from(ranges),
+    ct,
+    target,
+    jump,
+    affects,
+    rest,
+    rules,
+    ruleChain,
+    chains,
+    chainBase,
+    chainRoot,
+    chainId,
+    nodes: Int32Array.from(nodes),
+    hash: Int32Array.from(hash),
+    lists: Int32Array.from(lists),
+    scratch,
+    hookChains,
+    hookNat,
+    ifaces,
+    decided: new Array<DecidedBy | null>((n + chains.length) * 5 + 1).fill(null),
   };
 }

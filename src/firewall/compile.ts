@@ -52,49 +52,62 @@ type Node =
       merged: boolean;
     };
 
-function ruleKeys(rule: Rule, dim: Dim, family: Family, maskLen: number): Array<number | string> | null {
-  for (const m of rule.matches) {
-    switch (dim) {
-      case 'proto':
-        if (m.kind === 'proto' && !m.neg && m.proto !== 0) return [m.proto];
-        break;
-      case 'iif':
-      case 'oif':
-        if (m.kind === 'iface' && !m.neg && !m.iface.wildcard && m.dir === (dim === 'iif' ? 'in' : 'out')) return [m.iface.name];
-        break;
-      case 'dport':
-        if (m.kind === 'port' && !m.neg && m.dir === 'dst') {
-          let span = 0;
-          for (const [a, b] of m.ranges) span += b - a + 1;
-          if (span > 64) break;
-          const keys: number[] = [];
-          for (const [a, b] of m.ranges) for (let x = a; x <= b; x++) keys.push(x);
-          return keys;
-        }
-        break;
-      case 'dst':
-      case 'src':
-        if (family === 'ipv4' && m.kind === 'addr' && !m.neg && m.dir === dim) {
-          const len = maskLength(m.mask);
-          if (len >= maskLen && maskLen > 0) return [((m.words[0]! & prefixMask(maskLen, 'ipv4')[0]!) >>> 0)];
-        }
-        break;
-    }
-  }
-  return null;
+/**
+ * What each rule pins per tree dimension, computed once per chain (the tree builder tries every
+ * dimension at every node). A rule is keyed by a positive match only: the packet's field must
+ * then equal the key for the rule to match, so a rule not in the packet's bucket cannot match.
+ */
+interface KeyInfo {
+  proto: number;
+  iif: string | null;
+  oif: string | null;
+  dports: number[] | null;
+  /** IPv4 only; len -1 = no usable positive match. */
+  dstAddr: number;
+  dstLen: number;
+  srcAddr: number;
+  srcLen: number;
 }
 
-function prefixLens(rules: Rule[], dim: 'dst' | 'src'): number[] {
-  const lens = new Map<number, number>();
-  for (const r of rules) {
-    for (const m of r.matches) {
-      if (m.kind === 'addr' && !m.neg && m.dir === dim) {
-        const l = maskLength(m.mask);
-        if (l > 0) lens.set(l, (lens.get(l) ?? 0) + 1);
+function keyInfo(rule: Rule, family: Family): KeyInfo {
+  const k: KeyInfo = { proto: -1, iif: null, oif: null, dports: null, dstAddr: 0, dstLen: -1, srcAddr: 0, srcLen: -1 };
+  for (const m of rule.matches) {
+    if (m.kind === 'proto') {
+      if (k.proto < 0 && !m.neg && m.proto !== 0) k.proto = m.proto;
+    } else if (m.kind === 'iface') {
+      if (m.neg || m.iface.wildcard) continue;
+      if (m.dir === 'in') k.iif ??= m.iface.name;
+      else k.oif ??= m.iface.name;
+    } else if (m.kind === 'port') {
+      if (k.dports || m.neg || m.dir !== 'dst') continue;
+      let span = 0;
+      for (const [a, b] of m.ranges) span += b - a + 1;
+      if (span > 64) continue;
+      const keys: number[] = [];
+      for (const [a, b] of m.ranges) for (let x = a; x <= b; x++) if (keys[keys.length - 1] !== x) keys.push(x);
+      k.dports = keys;
+    } else if (m.kind === 'addr' && family === 'ipv4' && !m.neg) {
+      const len = maskLength(m.mask);
+      if (len <= 0) continue;
+      if (m.dir === 'dst' && k.dstLen < 0) {
+        k.dstAddr = m.words[0]!;
+        k.dstLen = len;
+      } else if (m.dir === 'src' && k.srcLen < 0) {
+        k.srcAddr = m.words[0]!;
+        k.srcLen = len;
       }
     }
   }
-  return [...lens.keys()].sort((a, b) => a - b);
+  return k;
+}
+
+function prefixLens(infos: KeyInfo[], idx: number[], dim: 'dst' | 'src'): number[] {
+  const lens = new Set<number>();
+  for (const i of idx) {
+    const l = dim === 'dst' ? infos[i]!.dstLen : infos[i]!.srcLen;
+    if (l > 0) lens.add(l);
+  }
+  return [...lens].sort((a, b) => a - b);
 }
 
 interface Budget {
@@ -102,27 +115,52 @@ interface Budget {
 }
 
 
-function buildNode(rules: CRule[], idx: number[], depth: number, used: Set<Dim>, family: Family, o: Required<CompileOptions>, budget: Budget): Node {
+function buildNode(infos: KeyInfo[], idx: number[], depth: number, used: Set<Dim>, family: Family, o: Required<CompileOptions>, budget: Budget): Node {
   const all = Int32Array.from(idx);
   budget.entries += idx.length;
   if (idx.length <= o.leafSize || depth >= o.maxDepth || budget.entries > 8_000_000) return { leaf: true, list: all };
   let best: { dim: Dim; mask: number; buckets: Map<number | string, number[]>; wild: number[]; cost: number } | null = null;
   for (const dim of DIMS) {
     if (used.has(dim)) continue;
-    const lens = dim === 'dst' || dim === 'src' ? prefixLens(idx.map((i) => rules[i]!.rule), dim) : [0];
+    const lens = dim === 'dst' || dim === 'src' ? prefixLens(infos, idx, dim) : [0];
     for (const len of lens) {
       if ((dim === 'dst' || dim === 'src') && (family !== 'ipv4' || len === 0)) continue;
       const buckets = new Map<number | string, number[]>();
       const wild: number[] = [];
+      const add = (k: number | string, i: number) => {
+        let b = buckets.get(k);
+        if (!b) buckets.set(k, (b = []));
+        if (b[b.length - 1] !== i) b.push(i);
+      };
+      const pm = len > 0 ? prefixMask(len, 'ipv4')[0]! : 0;
       for (const i of idx) {
-        const keys = ruleKeys(rules[i]!.rule, dim, family, len);
-        if (keys === null) wild.push(i);
-        else
-          for (const k of keys) {
-            let b = buckets.get(k);
-            if (!b) buckets.set(k, (b = []));
-            if (b[b.length - 1] !== i) b.push(i);
-          }
+        const inf = infos[i]!;
+        switch (dim) {
+          case 'proto':
+            if (inf.proto >= 0) add(inf.proto, i);
+            else wild.push(i);
+            break;
+          case 'iif':
+            if (inf.iif !== null) add(inf.iif, i);
+            else wild.push(i);
+            break;
+          case 'oif':
+            if (inf.oif !== null) add(inf.oif, i);
+            else wild.push(i);
+            break;
+          case 'dport':
+            if (inf.dports) for (const k of inf.dports) add(k, i);
+            else wild.push(i);
+            break;
+          case 'dst':
+            if (inf.dstLen >= len) add((inf.dstAddr & pm) >>> 0, i);
+            else wild.push(i);
+            break;
+          case 'src':
+            if (inf.srcLen >= len) add((inf.srcAddr & pm) >>> 0, i);
+            else wild.push(i);
+            break;
+        }
       }
       if (buckets.size === 0) continue;
       let maxB = 0;
@@ -136,8 +174,8 @@ function buildNode(rules: CRule[], idx: number[], depth: number, used: Set<Dim>,
   const nu = new Set(used);
   nu.add(best.dim);
   const map = new Map<number | string, Node>();
-  for (const [k, b] of best.buckets) map.set(k, buildNode(rules, b, depth + 1, nu, family, o, budget));
-  const wild = buildNode(rules, best.wild, depth + 1, nu, family, o, budget);
+  for (const [k, b] of best.buckets) map.set(k, buildNode(infos, b, depth + 1, nu, family, o, budget));
+  const wild = buildNode(infos, best.wild, depth + 1, nu, family, o, budget);
   // A short wild list is copied into each leaf bucket, so a lookup returns one list, no merge.
   let merged = false;
   if (wild.leaf && wild.list.length <= 16 && [...map.values()].every((c) => c.leaf)) {
@@ -345,7 +383,15 @@ export function compileRuleset(ruleset: Ruleset, opts: CompileOptions = {}): Com
       chains++;
       rulesN += rules.length;
       const idx = rules.map((_, i) => i);
-      const root = buildNode(rules, idx, 0, new Set(), ruleset.family, o, budget);
+      const root = buildNode(
+        rules.map((r) => keyInfo(r.rule, ruleset.family)),
+        idx,
+        0,
+        new Set(),
+        ruleset.family,
+        o,
+        budget,
+      );
       const key = `${_table}\u0000${_name}`;
       roots.set(key, root);
       if (root.leaf) {
@@ -355,7 +401,12 @@ export function compileRuleset(ruleset: Ruleset, opts: CompileOptions = {}): Com
       indexed++;
       return (p) => lookup(root, p);
     },
-    (rule) => compileRuleTest(rule, ruleset.family),
+    // The full walk (explain: false without the fast path, and packets the fast path hands over)
+    // compiles a rule's test on first use: most rules are never tested by it.
+    (rule) => {
+      let f: MFn | null = null;
+      return (p, cx) => (f ??= compileRuleTest(rule, ruleset.family))(p, cx);
+    },
   );
   const program = buildProgram(engine, roots, ruleset.family);
   return {
@@ -427,29 +478,35 @@ export const NODE_INNER = 1;
 /** Words per node record: [type, dim, mask, wild, allOff, allLen, merged, hashOff, hashShift]; a leaf uses [type, listOff, listLen]. */
 export const NODE_SIZE = 9;
 
+export const RULE_STRIDE = 16;
+export const R_FLAGS = 0;
+export const R_SRC = 1;
+export const R_SRC_MASK = 2;
+export const R_DST = 3;
+export const R_DST_MASK = 4;
+export const R_PROTO = 5;
+export const R_IN = 6;
+export const R_OUT = 7;
+export const R_DP_FROM = 8;
+export const R_DP_TO = 9;
+export const R_SP_FROM = 10;
+export const R_SP_TO = 11;
+export const R_CT = 12;
+export const R_TARGET = 13;
+/** Jump / goto target chain id. */
+export const R_JUMP = 14;
+export const R_AFFECTS = 15;
+
 export interface Program {
   family: Family;
   nRules: number;
-  /** Per rule (global id g = chainBase[c] + position). */
-  flags: Int32Array;
-  src: Int32Array;
-  srcMask: Int32Array;
-  dst: Int32Array;
-  dstMask: Int32Array;
-  proto: Int32Array;
-  inIf: Int32Array;
-  outIf: Int32Array;
-  /** Port ranges: [lo, hi] pairs in `ranges` from dpFrom[g] (inclusive) to dpTo[g] (exclusive). */
-  dpFrom: Int32Array;
-  dpTo: Int32Array;
-  spFrom: Int32Array;
-  spTo: Int32Array;
+  /**
+   * Per rule (global id g = chainBase[c] + position): RULE_STRIDE ints from g * RULE_STRIDE,
+   * fields R_*. One rule's fields share a cache line: the walk tests rules one at a time.
+   * Port ranges are [lo, hi] pairs in `ranges` from R_DP_FROM (inclusive) to R_DP_TO (exclusive).
+   */
+  rule: Int32Array;
   ranges: Int32Array;
-  ct: Int32Array;
-  target: Int32Array;
-  /** Jump / goto target chain id. */
-  jump: Int32Array;
-  affects: Uint8Array;
   rest: Array<((p: PState, cx: EvalCtx) => Tri) | null>;
   rules: CRule[];
   ruleChain: Int32Array;
@@ -546,6 +603,12 @@ function targetCode(t: CTarget): number {
     default:
       return T_GIVE_UP;
   }
+}
+
+function packRules(n: number, cols: Array<Int32Array | Uint8Array>): Int32Array {
+  const out = new Int32Array(n * RULE_STRIDE);
+  for (let g = 0; g < n; g++) for (let f = 0; f < cols.length; f++) out[g * RULE_STRIDE + f] = cols[f]![g]!;
+  return out;
 }
 
 function buildProgram(engine: Engine, roots: Map<string, Node>, family: Family): Program {
@@ -746,23 +809,8 @@ function buildProgram(engine: Engine, roots: Map<string, Node>, family: Family):
   return {
     family,
     nRules: n,
-    flags,
-    src,
-    srcMask,
-    dst,
-    dstMask,
-    proto,
-    inIf,
-    outIf,
-    dpFrom,
-    dpTo,
-    spFrom,
-    spTo,
+    rule: packRules(n, [flags, src, srcMask, dst, dstMask, proto, inIf, outIf, dpFrom, dpTo, spFrom, spTo, ct, target, jump, affects]),
     ranges: Int32Array.from(ranges),
-    ct,
-    target,
-    jump,
-    affects,
     rest,
     rules,
     ruleChain,

@@ -36,6 +36,23 @@ import {
   F_SRC,
   F_SRC_NEG,
   NODE_LEAF,
+  R_AFFECTS,
+  R_CT,
+  R_DP_FROM,
+  R_DP_TO,
+  R_DST,
+  R_DST_MASK,
+  R_FLAGS,
+  R_IN,
+  R_JUMP,
+  R_OUT,
+  R_PROTO,
+  R_SP_FROM,
+  R_SP_TO,
+  R_SRC,
+  R_SRC_MASK,
+  R_TARGET,
+  RULE_STRIDE,
   T_ACCEPT,
   T_CONNMARK,
   T_DROP,
@@ -291,19 +308,21 @@ function fill(pr: Program, pk: Packet): boolean {
 // Rule test: the array part, then the closure of any other matches. Ternary AND, as evalRule.
 
 function testRule(pr: Program, g: number, cx: EvalCtx): number {
-  const f = pr.flags[g]!;
+  const R = pr.rule;
+  const b = g * RULE_STRIDE;
+  const f = R[b + R_FLAGS]!;
   if (f === 0) return YES;
   if (f & F_NEVER) return NO;
   let unk = false;
   if (f & F_PROTO) {
-    if ((S[PROTO] === pr.proto[g]!) === ((f & F_PROTO_NEG) !== 0)) return NO;
+    if ((S[PROTO] === R[b + R_PROTO]!) === ((f & F_PROTO_NEG) !== 0)) return NO;
   }
   if (f & F_OUT) {
     if (S[OIF] === -1) unk = true;
     else if (S[OIF] === -2) {
       if (!(f & F_OUT_NEG)) return NO;
     } else {
-      const hit = f & F_OUT_WILD ? WILD[S[OIF] * STRIDE + pr.outIf[g]!] === 1 : S[OIF] === pr.outIf[g]!;
+      const hit = f & F_OUT_WILD ? WILD[S[OIF] * STRIDE + R[b + R_OUT]!] === 1 : S[OIF] === R[b + R_OUT]!;
       if (hit === ((f & F_OUT_NEG) !== 0)) return NO;
     }
   }
@@ -312,17 +331,17 @@ function testRule(pr: Program, g: number, cx: EvalCtx): number {
     else if (S[IIF] === -2) {
       if (!(f & F_IN_NEG)) return NO;
     } else {
-      const hit = f & F_IN_WILD ? WILD[S[IIF] * STRIDE + pr.inIf[g]!] === 1 : S[IIF] === pr.inIf[g]!;
+      const hit = f & F_IN_WILD ? WILD[S[IIF] * STRIDE + R[b + R_IN]!] === 1 : S[IIF] === R[b + R_IN]!;
       if (hit === ((f & F_IN_NEG) !== 0)) return NO;
     }
   }
   if (f & F_DST) {
     if (!S[DST_OK]) unk = true;
-    else if (((S[DST] & pr.dstMask[g]!) === pr.dst[g]!) === ((f & F_DST_NEG) !== 0)) return NO;
+    else if (((S[DST] & R[b + R_DST_MASK]!) === R[b + R_DST]!) === ((f & F_DST_NEG) !== 0)) return NO;
   }
   if (f & F_SRC) {
     if (!S[SRC_OK]) unk = true;
-    else if (((S[SRC] & pr.srcMask[g]!) === pr.src[g]!) === ((f & F_SRC_NEG) !== 0)) return NO;
+    else if (((S[SRC] & R[b + R_SRC_MASK]!) === R[b + R_SRC]!) === ((f & F_SRC_NEG) !== 0)) return NO;
   }
   if (f & F_DPORT) {
     // A port match never matches a protocol without ports, negated or not.
@@ -331,7 +350,7 @@ function testRule(pr: Program, g: number, cx: EvalCtx): number {
     else {
       const r = pr.ranges;
       let hit = false;
-      for (let i = pr.dpFrom[g]!, e = pr.dpTo[g]!; i < e; i += 2) {
+      for (let i = R[b + R_DP_FROM]!, e = R[b + R_DP_TO]!; i < e; i += 2) {
         if (S[DPORT] >= r[i]! && S[DPORT] <= r[i + 1]!) {
           hit = true;
           break;
@@ -346,7 +365,7 @@ function testRule(pr: Program, g: number, cx: EvalCtx): number {
     else {
       const r = pr.ranges;
       let hit = false;
-      for (let i = pr.spFrom[g]!, e = pr.spTo[g]!; i < e; i += 2) {
+      for (let i = R[b + R_SP_FROM]!, e = R[b + R_SP_TO]!; i < e; i += 2) {
         if (S[SPORT] >= r[i]! && S[SPORT] <= r[i + 1]!) {
           hit = true;
           break;
@@ -356,7 +375,7 @@ function testRule(pr: Program, g: number, cx: EvalCtx): number {
     }
   }
   if (f & F_CT) {
-    if (((S[CT] & pr.ct[g]!) !== 0) === ((f & F_CT_NEG) !== 0)) return NO;
+    if (((S[CT] & R[b + R_CT]!) !== 0) === ((f & F_CT_NEG) !== 0)) return NO;
   }
   if (f & F_REST) {
     const r = pr.rest[g]!(P, cx);
@@ -579,6 +598,7 @@ function runTable(pr: Program, hook: number, start: number, nat: boolean, cx: Ev
   let k = 0;
   let depth = 0;
   const L = pr.lists;
+  const R = pr.rule;
   for (;;) {
     if (listsOverflow) return GIVE_UP;
     if (k >= len) {
@@ -596,13 +616,14 @@ function runTable(pr: Program, hook: number, start: number, nat: boolean, cx: Ev
       return accept(id);
     }
     const g = L[off + k++]!;
+    const b = g * RULE_STRIDE;
     const m = testRule(pr, g, cx);
     if (m === NO) continue;
     if (m === UNK) {
-      if (pr.affects[g]) return GIVE_UP;
+      if (R[b + R_AFFECTS]!) return GIVE_UP;
       continue;
     }
-    switch (pr.target[g]) {
+    switch (R[b + R_TARGET]!) {
       case T_NONE:
         continue;
       case T_ACCEPT:
@@ -627,14 +648,14 @@ function runTable(pr: Program, hook: number, start: number, nat: boolean, cx: Ev
         STACK_LEN[depth] = len;
         STACK_K[depth] = k;
         depth++;
-        c = pr.jump[g]!;
+        c = R[b + R_JUMP]!;
         lookup(pr, c);
         off = C_OFF;
         len = C_LEN;
         k = 0;
         continue;
       case T_GOTO:
-        c = pr.jump[g]!;
+        c = R[b + R_JUMP]!;
         lookup(pr, c);
         off = C_OFF;
         len = C_LEN;

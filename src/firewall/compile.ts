@@ -463,8 +463,9 @@ export const T_REJECT = 3;
 export const T_RETURN = 4;
 export const T_JUMP = 5;
 export const T_GOTO = 6;
-export const T_NAT = 7;
+export const T_DNAT = 7;
 export const T_MASQ = 8;
+export const T_SNAT = 13;
 export const T_NOTRACK = 9;
 export const T_MARK = 10;
 export const T_CONNMARK = 11;
@@ -497,6 +498,15 @@ export const R_TARGET = 13;
 export const R_JUMP = 14;
 export const R_AFFECTS = 15;
 
+export const NAT_STRIDE = 4;
+export const NAT_TO = 1;
+export const NAT_ADDR = 2;
+export const NAT_PORTS = 4;
+/** The chain is in the iptables filter table. */
+export const CHAIN_FILTER = 1;
+/** The chain is in a native nftables table and is not a nat chain (walk.ts pickAccept). */
+export const CHAIN_NFT = 2;
+
 export interface Program {
   family: Family;
   nRules: number;
@@ -507,6 +517,13 @@ export interface Program {
    */
   rule: Int32Array;
   ranges: Int32Array;
+  /**
+   * NAT targets, NAT_STRIDE ints per rule: [address, flags (NAT_TO, NAT_ADDR, NAT_PORTS), port
+   * lo, port hi] — read only when a NAT rule matches, so kept out of the rule records.
+   */
+  nat: Int32Array;
+  /** Per chain: CHAIN_FILTER, CHAIN_NFT (for picking the deciding ACCEPT without objects). */
+  chainFlags: Uint8Array;
   rest: Array<((p: PState, cx: EvalCtx) => Tri) | null>;
   rules: CRule[];
   ruleChain: Int32Array;
@@ -591,7 +608,7 @@ function targetCode(t: CTarget): number {
       if (t.to && t.to.addrFrom && t.to.addrTo) {
         for (let i = 0; i < t.to.addrFrom.length; i++) if (t.to.addrFrom[i] !== t.to.addrTo[i]) return T_GIVE_UP;
       }
-      return T_NAT;
+      return t.kind === 'dnat' ? T_DNAT : T_SNAT;
     case 'masquerade':
       return T_MASQ;
     case 'notrack':
@@ -646,10 +663,28 @@ function buildProgram(engine: Engine, roots: Map<string, Node>, family: Family):
   const rules: CRule[] = new Array(n);
   const ruleChain = new Int32Array(n);
   const ranges: number[] = [];
+  const nat = new Int32Array(n * NAT_STRIDE);
+  const chainFlags = new Uint8Array(chains.length);
   chains.forEach((c, ci) => {
+    chainFlags[ci] = (c.table === 'filter' ? CHAIN_FILTER : 0) | (c.table.includes(':') && !/nat/i.test(c.name) ? CHAIN_NFT : 0);
     c.rules.forEach((cr, pos) => {
       const g = chainBase[ci]! + pos;
       rules[g] = cr;
+      const t = cr.target;
+      if (t.kind === 'dnat' || t.kind === 'snat') {
+        if (t.to) {
+          nat[g * NAT_STRIDE + 1] = NAT_TO | (t.to.addrFrom ? NAT_ADDR : 0) | (t.to.ports ? NAT_PORTS : 0);
+          if (t.to.addrFrom) nat[g * NAT_STRIDE] = t.to.addrFrom[0]! | 0;
+          if (t.to.ports) {
+            nat[g * NAT_STRIDE + 2] = t.to.ports[0];
+            nat[g * NAT_STRIDE + 3] = t.to.ports[1];
+          }
+        }
+      } else if (t.kind === 'masquerade' && t.ports) {
+        nat[g * NAT_STRIDE + 1] = NAT_PORTS;
+        nat[g * NAT_STRIDE + 2] = t.ports[0];
+        nat[g * NAT_STRIDE + 3] = t.ports[1];
+      }
       ruleChain[g] = ci;
       target[g] = targetCode(cr.target);
       if (cr.target.kind === 'jump' || cr.target.kind === 'goto') jump[g] = chainId.get(`${cr.target.chain.table}\u0000${cr.target.chain.name}`)!;
@@ -811,6 +846,8 @@ function buildProgram(engine: Engine, roots: Map<string, Node>, family: Family):
     nRules: n,
     rule: packRules(n, [flags, src, srcMask, dst, dstMask, proto, inIf, outIf, dpFrom, dpTo, spFrom, spTo, ct, target, jump, affects]),
     ranges: Int32Array.from(ranges),
+    nat,
+    chainFlags,
     rest,
     rules,
     ruleChain,

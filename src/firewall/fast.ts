@@ -60,7 +60,14 @@ import {
   T_JUMP,
   T_MARK,
   T_MASQ,
-  T_NAT,
+  T_DNAT,
+  T_SNAT,
+  NAT_STRIDE,
+  NAT_TO,
+  NAT_ADDR,
+  NAT_PORTS,
+  CHAIN_FILTER,
+  CHAIN_NFT,
   T_NONE,
   T_NOTRACK,
   T_REJECT,
@@ -68,7 +75,7 @@ import {
   type Program,
 } from './compile.js';
 import { hasPorts, NO, NO_PORT, UNK, UNKNOWN_PORT, YES, TCP_FLAG_BITS, type EvalCtx, type PState } from './match.js';
-import { applyMark, MAX_DEPTH, mutateNat, pickAccept, policyDecided, portsOf, reroute, ruleDecided, runEvaluation, type CTarget, type Engine } from './walk.js';
+import { applyMark, MAX_DEPTH, mutateNat, policyDecided, reroute, ruleDecided, runEvaluation, type CTarget, type Engine } from './walk.js';
 import type { DecidedBy, EvaluateOptions, EvaluationResult, Hook, Packet, PacketBatch, PacketView, PathKind, Reason, TraceStep, Verdict } from './types.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -210,12 +217,12 @@ function syncAddrs(pr: Program): void {
   }
   S[SPORT] = p.sport;
   S[DPORT] = p.dport;
-  S[CT] = CT_BITS[p.ct]!;
 }
 
 /** Re-derive the whole int view from P (after rerouting, which may change interfaces). */
 function sync(pr: Program): void {
   syncAddrs(pr);
+  S[CT] = CT_BITS[P.ct]!;
   S[IIF] = ifaceId(pr, P.iif);
   S[OIF] = ifaceId(pr, P.oif);
   S[ROIF] = ifaceId(pr, P.routedOif);
@@ -523,7 +530,6 @@ const STACK_C = new Int32Array(MAX_DEPTH);
 const STACK_OFF = new Int32Array(MAX_DEPTH);
 const STACK_LEN = new Int32Array(MAX_DEPTH);
 const STACK_K = new Int32Array(MAX_DEPTH);
-const ACC: DecidedBy[] = [];
 const ACC_ID: number[] = [];
 let nAcc = 0;
 const GIVE_UP = -1;
@@ -541,50 +547,99 @@ const NAT_SRC = [[0], [0]];
 const NAT_DST = [[0], [0]];
 let natFlip = 0;
 
-function nat4(t: Extract<CTarget, { kind: 'dnat' | 'snat' | 'masquerade' }>, cx: EvalCtx): void {
+/** portsOf (walk.ts) on the NAT record's port range. */
+function natPort(has: boolean, lo: number, hi: number, cur: number): number {
+  if (!has || cur === NO_PORT) return cur;
+  if (lo === hi) return lo;
+  if (cur >= lo && cur <= hi) return cur;
+  return UNKNOWN_PORT;
+}
+
+function nat4(pr: Program, g: number, code: number, cx: EvalCtx): void {
   const p = P;
+  const X = pr.nat;
+  const o = g * NAT_STRIDE;
+  const fl = X[o + 1]!;
   natFlip ^= 1;
-  switch (t.kind) {
-    case 'dnat':
-      if (t.to) {
-        if (t.to.addrFrom) {
-          // compile.ts sends address ranges to the full walk: here addrFrom = addrTo.
-          const w = NAT_DST[natFlip]!;
-          w[0] = t.to.addrFrom[0]!;
-          p.dst = w;
-        }
-        p.dport = portsOf(t.to.ports, p.dport);
+  if (code === T_DNAT) {
+    if (fl & NAT_TO) {
+      if (fl & NAT_ADDR) {
+        // compile.ts sends address ranges to the full walk: here the address is one.
+        const w = NAT_DST[natFlip]!;
+        w[0] = X[o]! >>> 0;
+        p.dst = w;
       }
-      p.dnat = true;
-      p.dstChanged = true;
-      return;
-    case 'snat':
-      if (t.to) {
-        if (t.to.addrFrom) {
-          const w = NAT_SRC[natFlip]!;
-          w[0] = t.to.addrFrom[0]!;
-          p.src = w;
-        }
-        p.sport = portsOf(t.to.ports, p.sport);
-      }
-      p.snat = true;
-      p.srcChanged = true;
-      return;
-    case 'masquerade': {
-      const out = p.oif;
-      const a = out && cx.ifaceAddress ? cx.ifaceAddress(out) : null;
-      const v = typeof a === 'string' ? parseIPv4(a) : -1;
-      if (v >= 0) {
+      p.dport = natPort((fl & NAT_PORTS) !== 0, X[o + 2]!, X[o + 3]!, p.dport);
+    }
+    p.dnat = true;
+    p.dstChanged = true;
+  } else if (code === T_SNAT) {
+    if (fl & NAT_TO) {
+      if (fl & NAT_ADDR) {
         const w = NAT_SRC[natFlip]!;
-        w[0] = v;
+        w[0] = X[o]! >>> 0;
         p.src = w;
-      } else p.src = a ? parseAddr(a, 'ipv4') : null;
-      p.sport = portsOf(t.ports, p.sport);
-      p.snat = true;
-      p.srcChanged = true;
-      return;
+      }
+      p.sport = natPort((fl & NAT_PORTS) !== 0, X[o + 2]!, X[o + 3]!, p.sport);
+    }
+    p.snat = true;
+    p.srcChanged = true;
+  } else {
+    const out = p.oif;
+    const a = out && cx.ifaceAddress ? cx.ifaceAddress(out) : null;
+    const v = typeof a === 'string' ? parseIPv4(a) : -1;
+    if (v >= 0) {
+      const w = NAT_SRC[natFlip]!;
+      w[0] = v;
+      p.src = w;
+    } else p.src = a ? parseAddr(a, 'ipv4') : null;
+    p.sport = natPort((fl & NAT_PORTS) !== 0, X[o + 2]!, X[o + 3]!, p.sport);
+    p.snat = true;
+    p.srcChanged = true;
+  }
+}
+
+/**
+ * pickAccept (walk.ts) on the decider ids of the terminal ACCEPTs: the same choice, read from
+ * the program's ints instead of the DecidedBy records.
+ */
+function pickAcceptId(pr: Program, path: PathKind): number {
+  const main = path === 'forward' ? H_FORWARD : path === 'input' ? H_INPUT : H_OUTPUT;
+  const n = nAcc;
+  let firstFilter = -1;
+  for (let i = 0; i < n; i++) {
+    const x = ACC_ID[i]! - 1;
+    const hook = x % 5;
+    const idx = (x - hook) / 5;
+    const policy = idx >= pr.nRules;
+    const cf = pr.chainFlags[policy ? idx - pr.nRules : pr.ruleChain[idx]!]!;
+    if (cf & CHAIN_FILTER && hook === main) {
+      if (!policy) return ACC_ID[i]!;
+      firstFilter = i;
+      break;
     }
   }
+  let nftAny = -1;
+  for (let i = 0; i < n; i++) {
+    const x = ACC_ID[i]! - 1;
+    const hook = x % 5;
+    if (hook !== main) continue;
+    const idx = (x - hook) / 5;
+    const policy = idx >= pr.nRules;
+    const cf = pr.chainFlags[policy ? idx - pr.nRules : pr.ruleChain[idx]!]!;
+    if (!(cf & CHAIN_NFT)) continue;
+    if (!policy) return ACC_ID[i]!;
+    if (nftAny < 0) nftAny = i;
+  }
+  if (firstFilter >= 0) return ACC_ID[firstFilter]!;
+  if (nftAny >= 0) return ACC_ID[nftAny]!;
+  for (let i = n - 1; i >= 0; i--) {
+    const x = ACC_ID[i]! - 1;
+    const idx = (x - (x % 5)) / 5;
+    const policy = idx >= pr.nRules;
+    if (pr.chainFlags[policy ? idx - pr.nRules : pr.ruleChain[idx]!]! & CHAIN_FILTER) return ACC_ID[i]!;
+  }
+  return n ? ACC_ID[n - 1]! : 0;
 }
 
 /** Walk one table's base chain; a verdict code when decided, CONTINUE, or GIVE_UP. */
@@ -661,11 +716,12 @@ function runTable(pr: Program, hook: number, start: number, nat: boolean, cx: Ev
         len = C_LEN;
         k = 0;
         continue;
-      case T_NAT:
+      case T_DNAT:
+      case T_SNAT:
       case T_MASQ: {
-        const t = pr.rules[g]!.target as Extract<CTarget, { kind: 'dnat' | 'snat' | 'masquerade' }>;
-        if (pr.family === 'ipv4') nat4(t, cx);
-        else mutateNat(P, t, hk, cx);
+        const code = R[b + R_TARGET]!;
+        if (pr.family === 'ipv4') nat4(pr, g, code, cx);
+        else mutateNat(P, pr.rules[g]!.target as Extract<CTarget, { kind: 'dnat' | 'snat' | 'masquerade' }>, hk, cx);
         syncAddrs(pr);
         return accept(1 + g * 5 + hook);
       }
@@ -732,11 +788,7 @@ function run(pr: Program, cx: EvalCtx, opts: EvaluateOptions): number {
   }
   if (r === GIVE_UP) return GIVE_UP;
   if (r === CONTINUE) {
-    for (let i = 0; i < nAcc; i++) ACC[i] = deciderOf(pr, ACC_ID[i]!)!;
-    const d = pickAccept(ACC, P.path, nAcc);
-    if (d === null) return V_ACCEPT;
-    for (let i = 0; i < nAcc; i++) if (ACC[i] === d) return ACC_ID[i]! * 4 + V_ACCEPT;
-    return V_ACCEPT;
+    return pickAcceptId(pr, P.path) * 4 + V_ACCEPT;
   }
   return r;
 }
@@ -841,6 +893,7 @@ function fillRow(pr: Program, b: PacketBatch, i: number, ifMap: Int32Array): boo
   S[IIF] = path === 'output' ? -2 : ii < 0 ? -1 : ifMap[ii]!;
   S[OIF] = path === 'input' ? -2 : oi < 0 ? -1 : ifMap[oi]!;
   S[ROIF] = S[OIF]!;
+  S[CT] = 1 << b.ctState[i]!;
   roifName = oif;
   WILD = pr.ifaces.wild;
   STRIDE = pr.ifaces.stride;

@@ -507,6 +507,8 @@ export const CHAIN_FILTER = 1;
 /** The chain is in a native nftables table and is not a nat chain (walk.ts pickAccept). */
 export const CHAIN_NFT = 2;
 
+export const HASH_STRIDE = 4;
+
 export interface Program {
   family: Family;
   nRules: number;
@@ -532,7 +534,11 @@ export interface Program {
   chainBase: Int32Array;
   chainRoot: Int32Array;
   chainId: Map<string, number>;
-  /** Decision trees: node records, hash tables ([key, node+1] pairs), rule-id lists + merge scratch. */
+  /**
+   * Decision trees: node records; hash tables of HASH_STRIDE ints per slot [key, node + 1 (0 =
+   * empty), list offset, list length] where the last two repeat a leaf child's list (length -1
+   * for an inner child) so a lookup need not read the child; rule-id lists + merge scratch.
+   */
   nodes: Int32Array;
   hash: Int32Array;
   lists: Int32Array;
@@ -808,12 +814,16 @@ function buildProgram(engine: Engine, roots: Map<string, Node>, family: Family):
     while (1 << bits < entries.length * 2) bits++;
     const size = 1 << bits;
     const hoff = hash.length;
-    for (let i = 0; i < size * 2; i++) hash.push(0);
+    for (let i = 0; i < size * HASH_STRIDE; i++) hash.push(0);
     for (const [key, child] of entries) {
       let h = Math.imul(key, 0x9e3779b1) >>> (32 - bits);
-      while (hash[hoff + h * 2 + 1] !== 0) h = (h + 1) & (size - 1);
-      hash[hoff + h * 2] = key;
-      hash[hoff + h * 2 + 1] = child + 1;
+      while (hash[hoff + h * HASH_STRIDE + 1] !== 0) h = (h + 1) & (size - 1);
+      const e = hoff + h * HASH_STRIDE;
+      hash[e] = key;
+      hash[e + 1] = child + 1;
+      const leaf = nodes[child] === NODE_LEAF;
+      hash[e + 2] = leaf ? nodes[child + 1]! : 0;
+      hash[e + 3] = leaf ? nodes[child + 2]! : -1;
     }
     nodes[at + 7] = hoff;
     nodes[at + 8] = 32 - bits;

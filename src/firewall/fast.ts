@@ -36,6 +36,7 @@ import {
   F_SRC,
   F_SRC_NEG,
   NODE_LEAF,
+  HASH_STRIDE,
   R_AFFECTS,
   R_CT,
   R_DP_FROM,
@@ -453,28 +454,26 @@ function collect(pr: Program, node: number): void {
       push(N[node + 4]!, N[node + 5]!);
       return;
     }
-    // Open addressing, linear probing; entries are [key, node + 1], 0 = empty.
+    // Open addressing, linear probing (compile.ts HASH_STRIDE slots).
     const H = pr.hash;
     const hoff = N[node + 7]!;
     const shift = N[node + 8]!;
     const mask = (1 << (32 - shift)) - 1;
     let h = Math.imul(key, 0x9e3779b1) >>> shift;
-    let child = -1;
     for (;;) {
-      const v = H[hoff + h * 2 + 1]!;
+      const e = hoff + h * HASH_STRIDE;
+      const v = H[e + 1]!;
       if (v === 0) break;
-      if (H[hoff + h * 2] === key) {
-        child = v - 1;
+      if (H[e] === key) {
+        const len = H[e + 3]!;
+        if (len >= 0) {
+          // A leaf child: its list is in the slot. Merged: the wild rules are in it too.
+          push(H[e + 2]!, len);
+          if (N[node + 6] === 1) return;
+        } else collect(pr, v - 1);
         break;
       }
       h = (h + 1) & mask;
-    }
-    if (child >= 0) {
-      if (N[node + 6] === 1 && N[child] === NODE_LEAF) {
-        push(N[child + 1]!, N[child + 2]!);
-        return;
-      }
-      collect(pr, child);
     }
     node = N[node + 3]!;
   }

@@ -913,17 +913,20 @@ export function fastBatch(pr: Program, b: PacketBatch, cx: EvalCtx, opts: Evalua
     else ifMap[j] = ifaceId(pr, name);
   }
   if (ifaceFull) ok = false;
-  for (let i = 0; i < b.length; i++) {
-    let code = GIVE_UP;
-    if (ok) {
-      busy = true;
-      try {
-        if (fillRow(pr, b, i, ifMap)) code = run(pr, cx, opts);
-      } finally {
-        busy = false;
-      }
+  if (!ok) {
+    for (let i = 0; i < b.length; i++) out[i] = full(i);
+    return;
+  }
+  // Busy for the whole batch: an evaluation from inside (a route callback, the full walk of a
+  // row handed over) takes the full walk instead of clobbering this walk's state.
+  busy = true;
+  try {
+    for (let i = 0; i < b.length; i++) {
+      const code = fillRow(pr, b, i, ifMap) ? run(pr, cx, opts) : GIVE_UP;
+      out[i] = code >= 0 ? code : full(i);
     }
-    out[i] = code >= 0 ? code : full(i);
+  } finally {
+    busy = false;
   }
 }
 

@@ -4,7 +4,8 @@
 // for rules that do not constrain it; both are split further. A packet's candidates are the
 // union (merged back into chain order) of its bucket and the wild branch at each level. A rule
 // that is not a candidate definitely does not match, so walking the candidates in order gives
-// the same result as walking the whole chain. Rule tests are compiled to closures.
+// the same result as walking the whole chain. The full walk's rule tests are closures; the fast
+// path walks the flat program built at the end of this file.
 //
 // The naive engine (linear scan, interpreted matches) in evaluate.ts is the reference.
 
@@ -421,14 +422,15 @@ export function compileRuleset(ruleset: Ruleset, opts: CompileOptions = {}): Com
 // ---------------------------------------------------------------------------------------------
 // The flat program for the fast path (fast.ts). A profile of the object-graph fast path showed
 // its time going to memory latency (rule objects, closures, Map lookups keyed by strings and by
-// heap-number addresses) rather than to rule tests. Here every chain's rules become rows of
-// typed arrays indexed by a global rule id (struct of arrays), interface names are interned to
+// heap-number addresses) rather than to rule tests. Here every rule becomes one fixed-size int
+// record in a typed array, indexed by a global rule id (the walk tests one rule at a time, so
+// a rule's fields share a cache line rather than one array per field), interface names are interned to
 // small ints (with a precomputed row of `+` wildcard hits per interface), and each decision tree
 // becomes int records with open-addressing int hash tables. Matches the arrays cannot express
 // (sets, addrtype, mark, physdev, ...) stay as a per-rule closure over the packet state, tested
 // after the array part, so a rule's result is still exactly the reference AND of its matches.
 
-/** Rule flag bits (Program.flags). */
+/** Rule flag bits (record field R_FLAGS). */
 export const F_SRC = 1 << 0;
 export const F_SRC_NEG = 1 << 1;
 export const F_DST = 1 << 2;

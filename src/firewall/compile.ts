@@ -4,14 +4,15 @@
 // for rules that do not constrain it; both are split further. A packet's candidates are the
 // union (merged back into chain order) of its bucket and the wild branch at each level. A rule
 // that is not a candidate definitely does not match, so walking the candidates in order gives
-// the same result as walking the whole chain. Rule tests are compiled to closures.
+// the same result as walking the whole chain. The full walk's rule tests are closures; the fast
+// path walks the flat program built at the end of this file.
 //
 // The naive engine (linear scan, interpreted matches) in evaluate.ts is the reference.
 
 import { maskLength, prefixMask } from './addr.js';
 import { evalMatch, hasPorts, NO, UNK, UNKNOWN_PORT, YES, type EvalCtx, type PState, type Tri } from './match.js';
-import { buildEngine, type CRule, type Engine } from './walk.js';
-import type { Family, Match, Rule, Ruleset } from './types.js';
+import { buildEngine, type CChain, type CRule, type CTarget, type Engine } from './walk.js';
+import type { DecidedBy, Family, Hook, Match, Rule, Ruleset } from './types.js';
 
 export interface CompileOptions {
   /** Chains with at most this many rules are scanned linearly (default 6). */
@@ -27,6 +28,8 @@ export interface CompiledRuleset {
   readonly stats: { chains: number; rules: number; indexedChains: number; bucketEntries: number; compileMs: number };
   /** Lazily built reference engine, used for explanations. */
   naive?: Engine;
+  /** The flat form the allocation-free fast path walks (fast.ts). */
+  readonly program: Program;
 }
 
 type Dim = 'proto' | 'iif' | 'oif' | 'dport' | 'dst' | 'src';
@@ -50,49 +53,62 @@ type Node =
       merged: boolean;
     };
 
-function ruleKeys(rule: Rule, dim: Dim, family: Family, maskLen: number): Array<number | string> | null {
-  for (const m of rule.matches) {
-    switch (dim) {
-      case 'proto':
-        if (m.kind === 'proto' && !m.neg && m.proto !== 0) return [m.proto];
-        break;
-      case 'iif':
-      case 'oif':
-        if (m.kind === 'iface' && !m.neg && !m.iface.wildcard && m.dir === (dim === 'iif' ? 'in' : 'out')) return [m.iface.name];
-        break;
-      case 'dport':
-        if (m.kind === 'port' && !m.neg && m.dir === 'dst') {
-          let span = 0;
-          for (const [a, b] of m.ranges) span += b - a + 1;
-          if (span > 64) break;
-          const keys: number[] = [];
-          for (const [a, b] of m.ranges) for (let x = a; x <= b; x++) keys.push(x);
-          return keys;
-        }
-        break;
-      case 'dst':
-      case 'src':
-        if (family === 'ipv4' && m.kind === 'addr' && !m.neg && m.dir === dim) {
-          const len = maskLength(m.mask);
-          if (len >= maskLen && maskLen > 0) return [((m.words[0]! & prefixMask(maskLen, 'ipv4')[0]!) >>> 0)];
-        }
-        break;
-    }
-  }
-  return null;
+/**
+ * What each rule pins per tree dimension, computed once per chain (the tree builder tries every
+ * dimension at every node). A rule is keyed by a positive match only: the packet's field must
+ * then equal the key for the rule to match, so a rule not in the packet's bucket cannot match.
+ */
+interface KeyInfo {
+  proto: number;
+  iif: string | null;
+  oif: string | null;
+  dports: number[] | null;
+  /** IPv4 only; len -1 = no usable positive match. */
+  dstAddr: number;
+  dstLen: number;
+  srcAddr: number;
+  srcLen: number;
 }
 
-function prefixLens(rules: Rule[], dim: 'dst' | 'src'): number[] {
-  const lens = new Map<number, number>();
-  for (const r of rules) {
-    for (const m of r.matches) {
-      if (m.kind === 'addr' && !m.neg && m.dir === dim) {
-        const l = maskLength(m.mask);
-        if (l > 0) lens.set(l, (lens.get(l) ?? 0) + 1);
+function keyInfo(rule: Rule, family: Family): KeyInfo {
+  const k: KeyInfo = { proto: -1, iif: null, oif: null, dports: null, dstAddr: 0, dstLen: -1, srcAddr: 0, srcLen: -1 };
+  for (const m of rule.matches) {
+    if (m.kind === 'proto') {
+      if (k.proto < 0 && !m.neg && m.proto !== 0) k.proto = m.proto;
+    } else if (m.kind === 'iface') {
+      if (m.neg || m.iface.wildcard) continue;
+      if (m.dir === 'in') k.iif ??= m.iface.name;
+      else k.oif ??= m.iface.name;
+    } else if (m.kind === 'port') {
+      if (k.dports || m.neg || m.dir !== 'dst') continue;
+      let span = 0;
+      for (const [a, b] of m.ranges) span += b - a + 1;
+      if (span > 64) continue;
+      const keys: number[] = [];
+      for (const [a, b] of m.ranges) for (let x = a; x <= b; x++) if (keys[keys.length - 1] !== x) keys.push(x);
+      k.dports = keys;
+    } else if (m.kind === 'addr' && family === 'ipv4' && !m.neg) {
+      const len = maskLength(m.mask);
+      if (len <= 0) continue;
+      if (m.dir === 'dst' && k.dstLen < 0) {
+        k.dstAddr = m.words[0]!;
+        k.dstLen = len;
+      } else if (m.dir === 'src' && k.srcLen < 0) {
+        k.srcAddr = m.words[0]!;
+        k.srcLen = len;
       }
     }
   }
-  return [...lens.keys()].sort((a, b) => a - b);
+  return k;
+}
+
+function prefixLens(infos: KeyInfo[], idx: number[], dim: 'dst' | 'src'): number[] {
+  const lens = new Set<number>();
+  for (const i of idx) {
+    const l = dim === 'dst' ? infos[i]!.dstLen : infos[i]!.srcLen;
+    if (l > 0) lens.add(l);
+  }
+  return [...lens].sort((a, b) => a - b);
 }
 
 interface Budget {
@@ -100,27 +116,52 @@ interface Budget {
 }
 
 
-function buildNode(rules: CRule[], idx: number[], depth: number, used: Set<Dim>, family: Family, o: Required<CompileOptions>, budget: Budget): Node {
+function buildNode(infos: KeyInfo[], idx: number[], depth: number, used: Set<Dim>, family: Family, o: Required<CompileOptions>, budget: Budget): Node {
   const all = Int32Array.from(idx);
   budget.entries += idx.length;
   if (idx.length <= o.leafSize || depth >= o.maxDepth || budget.entries > 8_000_000) return { leaf: true, list: all };
   let best: { dim: Dim; mask: number; buckets: Map<number | string, number[]>; wild: number[]; cost: number } | null = null;
   for (const dim of DIMS) {
     if (used.has(dim)) continue;
-    const lens = dim === 'dst' || dim === 'src' ? prefixLens(idx.map((i) => rules[i]!.rule), dim) : [0];
+    const lens = dim === 'dst' || dim === 'src' ? prefixLens(infos, idx, dim) : [0];
     for (const len of lens) {
       if ((dim === 'dst' || dim === 'src') && (family !== 'ipv4' || len === 0)) continue;
       const buckets = new Map<number | string, number[]>();
       const wild: number[] = [];
+      const add = (k: number | string, i: number) => {
+        let b = buckets.get(k);
+        if (!b) buckets.set(k, (b = []));
+        if (b[b.length - 1] !== i) b.push(i);
+      };
+      const pm = len > 0 ? prefixMask(len, 'ipv4')[0]! : 0;
       for (const i of idx) {
-        const keys = ruleKeys(rules[i]!.rule, dim, family, len);
-        if (keys === null) wild.push(i);
-        else
-          for (const k of keys) {
-            let b = buckets.get(k);
-            if (!b) buckets.set(k, (b = []));
-            if (b[b.length - 1] !== i) b.push(i);
-          }
+        const inf = infos[i]!;
+        switch (dim) {
+          case 'proto':
+            if (inf.proto >= 0) add(inf.proto, i);
+            else wild.push(i);
+            break;
+          case 'iif':
+            if (inf.iif !== null) add(inf.iif, i);
+            else wild.push(i);
+            break;
+          case 'oif':
+            if (inf.oif !== null) add(inf.oif, i);
+            else wild.push(i);
+            break;
+          case 'dport':
+            if (inf.dports) for (const k of inf.dports) add(k, i);
+            else wild.push(i);
+            break;
+          case 'dst':
+            if (inf.dstLen >= len) add((inf.dstAddr & pm) >>> 0, i);
+            else wild.push(i);
+            break;
+          case 'src':
+            if (inf.srcLen >= len) add((inf.srcAddr & pm) >>> 0, i);
+            else wild.push(i);
+            break;
+        }
       }
       if (buckets.size === 0) continue;
       let maxB = 0;
@@ -134,8 +175,8 @@ function buildNode(rules: CRule[], idx: number[], depth: number, used: Set<Dim>,
   const nu = new Set(used);
   nu.add(best.dim);
   const map = new Map<number | string, Node>();
-  for (const [k, b] of best.buckets) map.set(k, buildNode(rules, b, depth + 1, nu, family, o, budget));
-  const wild = buildNode(rules, best.wild, depth + 1, nu, family, o, budget);
+  for (const [k, b] of best.buckets) map.set(k, buildNode(infos, b, depth + 1, nu, family, o, budget));
+  const wild = buildNode(infos, best.wild, depth + 1, nu, family, o, budget);
   // A short wild list is copied into each leaf bucket, so a lookup returns one list, no merge.
   let merged = false;
   if (wild.leaf && wild.list.length <= 16 && [...map.values()].every((c) => c.leaf)) {
@@ -219,74 +260,6 @@ function mergeLists(lists: Int32Array[]): Int32Array {
     n += l.length;
   }
   return out.sort();
-}
-
-// ---------------------------------------------------------------------------------------------
-// Allocation-free candidate lookup for the fast path: the lists are gathered into a module
-// scratch array and, when there are several, merged into a buffer owned by the chain (a chain is
-// never on the jump stack twice: netfilter rejects loops). The length is returned in CAND.len.
-
-/** Length of the array the last fast candidate lookup returned. */
-export const CAND = { len: 0 };
-const LISTS: Int32Array[] = [];
-let nLists = 0;
-
-function collectFast(node: Node, p: PState): void {
-  for (;;) {
-    if (node.leaf) {
-      if (node.list.length) LISTS[nLists++] = node.list;
-      return;
-    }
-    const k = packetKey(node, p);
-    if (k === UNKNOWN_KEY) {
-      if (node.all.length) LISTS[nLists++] = node.all;
-      return;
-    }
-    const child = node.map.get(k);
-    if (child) {
-      if (node.merged && child.leaf) {
-        if (child.list.length) LISTS[nLists++] = child.list;
-        return;
-      }
-      collectFast(child, p);
-    }
-    node = node.wild;
-  }
-}
-
-function mergeInto(a: Int32Array, an: number, b: Int32Array, bn: number, out: Int32Array): number {
-  let i = 0;
-  let j = 0;
-  let n = 0;
-  while (i < an && j < bn) out[n++] = a[i]! < b[j]! ? a[i++]! : b[j++]!;
-  while (i < an) out[n++] = a[i++]!;
-  while (j < bn) out[n++] = b[j++]!;
-  return n;
-}
-
-function fastLookup(root: Node, p: PState, bufA: Int32Array, bufB: Int32Array): Int32Array {
-  nLists = 0;
-  collectFast(root, p);
-  if (nLists === 0) {
-    CAND.len = 0;
-    return EMPTY;
-  }
-  if (nLists === 1) {
-    const l = LISTS[0]!;
-    CAND.len = l.length;
-    return l;
-  }
-  let cur = bufA;
-  let other = bufB;
-  let n = mergeInto(LISTS[0]!, LISTS[0]!.length, LISTS[1]!, LISTS[1]!.length, cur);
-  for (let i = 2; i < nLists; i++) {
-    n = mergeInto(cur, n, LISTS[i]!, LISTS[i]!.length, other);
-    const t = cur;
-    cur = other;
-    other = t;
-  }
-  CAND.len = n;
-  return cur;
 }
 
 function lookup(root: Node, p: PState): Int32Array {
@@ -404,39 +377,503 @@ export function compileRuleset(ruleset: Ruleset, opts: CompileOptions = {}): Com
   let chains = 0;
   let rulesN = 0;
   const budget: Budget = { entries: 0 };
-  const fastFns = new Map<string, (p: PState) => Int32Array>();
+  const roots = new Map<string, Node>();
   const engine = buildEngine(
     ruleset,
     (_table, _name, rules) => {
       chains++;
       rulesN += rules.length;
       const idx = rules.map((_, i) => i);
-      const root = buildNode(rules, idx, 0, new Set(), ruleset.family, o, budget);
+      const root = buildNode(
+        rules.map((r) => keyInfo(r.rule, ruleset.family)),
+        idx,
+        0,
+        new Set(),
+        ruleset.family,
+        o,
+        budget,
+      );
       const key = `${_table}\u0000${_name}`;
+      roots.set(key, root);
       if (root.leaf) {
         const list = root.list;
-        fastFns.set(key, () => {
-          CAND.len = list.length;
-          return list;
-        });
         return () => list;
       }
       indexed++;
-      const bufA = new Int32Array(rules.length);
-      const bufB = new Int32Array(rules.length);
-      fastFns.set(key, (p) => fastLookup(root, p, bufA, bufB));
       return (p) => lookup(root, p);
     },
-    (rule) => compileRuleTest(rule, ruleset.family),
+    // The full walk (explain: false without the fast path, and packets the fast path hands over)
+    // compiles a rule's test on first use: most rules are never tested by it.
+    (rule) => {
+      let f: MFn | null = null;
+      return (p, cx) => (f ??= compileRuleTest(rule, ruleset.family))(p, cx);
+    },
   );
-  for (const [key, c] of engine.chains) {
-    const f = fastFns.get(key);
-    if (f) c.fast = f;
-  }
+  const program = buildProgram(engine, roots, ruleset.family);
   return {
     kind: 'compiled',
     ruleset,
     engine,
+    program,
     stats: { chains, rules: rulesN, indexedChains: indexed, bucketEntries: budget.entries, compileMs: performance.now() - t0 },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The flat program for the fast path (fast.ts). A profile of the object-graph fast path showed
+// its time going to memory latency (rule objects, closures, Map lookups keyed by strings and by
+// heap-number addresses) rather than to rule tests. Here every rule becomes one fixed-size int
+// record in a typed array, indexed by a global rule id (the walk tests one rule at a time, so
+// a rule's fields share a cache line rather than one array per field), interface names are interned to
+// small ints (with a precomputed row of `+` wildcard hits per interface), and each decision tree
+// becomes int records with open-addressing int hash tables. Matches the arrays cannot express
+// (sets, addrtype, mark, physdev, ...) stay as a per-rule closure over the packet state, tested
+// after the array part, so a rule's result is still exactly the reference AND of its matches.
+
+/** Rule flag bits (record field R_FLAGS). */
+export const F_SRC = 1 << 0;
+export const F_SRC_NEG = 1 << 1;
+export const F_DST = 1 << 2;
+export const F_DST_NEG = 1 << 3;
+export const F_PROTO = 1 << 4;
+export const F_PROTO_NEG = 1 << 5;
+export const F_IN = 1 << 6;
+export const F_IN_NEG = 1 << 7;
+export const F_IN_WILD = 1 << 8;
+export const F_OUT = 1 << 9;
+export const F_OUT_NEG = 1 << 10;
+export const F_OUT_WILD = 1 << 11;
+export const F_DPORT = 1 << 12;
+export const F_DPORT_NEG = 1 << 13;
+export const F_SPORT = 1 << 14;
+export const F_SPORT_NEG = 1 << 15;
+export const F_CT = 1 << 16;
+export const F_CT_NEG = 1 << 17;
+/** Other matches: test Program.rest[g] too. */
+export const F_REST = 1 << 18;
+/** The rule can never match (`! -p all`). */
+export const F_NEVER = 1 << 19;
+
+/** Conntrack state bits (Program.ct). */
+export const CT_BITS: Readonly<Record<string, number>> = { NEW: 1, ESTABLISHED: 2, RELATED: 4, INVALID: 8, UNTRACKED: 16 };
+
+/** Target codes (Program.target). */
+export const T_NONE = 0;
+export const T_ACCEPT = 1;
+export const T_DROP = 2;
+export const T_REJECT = 3;
+export const T_RETURN = 4;
+export const T_JUMP = 5;
+export const T_GOTO = 6;
+export const T_DNAT = 7;
+export const T_MASQ = 8;
+export const T_SNAT = 13;
+export const T_NOTRACK = 9;
+export const T_MARK = 10;
+export const T_CONNMARK = 11;
+/** REDIRECT, unknown targets, DNAT/SNAT to an address range: the full walk handles them. */
+export const T_GIVE_UP = 12;
+
+/** Tree dimensions as ints (node record field 1). */
+const DIM_CODE: Record<Dim, number> = { proto: 0, iif: 1, oif: 2, dport: 3, dst: 4, src: 5 };
+export const NODE_LEAF = 0;
+export const NODE_INNER = 1;
+/** Words per node record: [type, dim, mask, wild, allOff, allLen, merged, hashOff, hashShift]; a leaf uses [type, listOff, listLen]. */
+export const NODE_SIZE = 9;
+
+export const RULE_STRIDE = 16;
+export const R_FLAGS = 0;
+export const R_SRC = 1;
+export const R_SRC_MASK = 2;
+export const R_DST = 3;
+export const R_DST_MASK = 4;
+export const R_PROTO = 5;
+export const R_IN = 6;
+export const R_OUT = 7;
+export const R_DP_FROM = 8;
+export const R_DP_TO = 9;
+export const R_SP_FROM = 10;
+export const R_SP_TO = 11;
+export const R_CT = 12;
+export const R_TARGET = 13;
+/** Jump / goto target chain id. */
+export const R_JUMP = 14;
+export const R_AFFECTS = 15;
+
+export const NAT_STRIDE = 4;
+export const NAT_TO = 1;
+export const NAT_ADDR = 2;
+export const NAT_PORTS = 4;
+/** The chain is in the iptables filter table. */
+export const CHAIN_FILTER = 1;
+/** The chain is in a native nftables table and is not a nat chain (walk.ts pickAccept). */
+export const CHAIN_NFT = 2;
+
+export const HASH_STRIDE = 4;
+
+export interface Program {
+  family: Family;
+  nRules: number;
+  /**
+   * Per rule (global id g = chainBase[c] + position): RULE_STRIDE ints from g * RULE_STRIDE,
+   * fields R_*. One rule's fields share a cache line: the walk tests rules one at a time.
+   * Port ranges are [lo, hi] pairs in `ranges` from R_DP_FROM (inclusive) to R_DP_TO (exclusive).
+   */
+  rule: Int32Array;
+  ranges: Int32Array;
+  /**
+   * NAT targets, NAT_STRIDE ints per rule: [address, flags (NAT_TO, NAT_ADDR, NAT_PORTS), port
+   * lo, port hi] — read only when a NAT rule matches, so kept out of the rule records.
+   */
+  nat: Int32Array;
+  /** Per chain: CHAIN_FILTER, CHAIN_NFT (for picking the deciding ACCEPT without objects). */
+  chainFlags: Uint8Array;
+  rest: Array<((p: PState, cx: EvalCtx) => Tri) | null>;
+  rules: CRule[];
+  ruleChain: Int32Array;
+  /** Per chain (id c). */
+  chains: CChain[];
+  chainBase: Int32Array;
+  chainRoot: Int32Array;
+  chainId: Map<string, number>;
+  /**
+   * Decision trees: node records; hash tables of HASH_STRIDE ints per slot [key, node + 1 (0 =
+   * empty), list offset, list length] where the last two repeat a leaf child's list (length -1
+   * for an inner child) so a lookup need not read the child; rule-id lists + merge scratch.
+   */
+  nodes: Int32Array;
+  hash: Int32Array;
+  lists: Int32Array;
+  /** Per chain: offset in `lists` of two scratch areas of the chain's length (for merging). */
+  scratch: Int32Array;
+  /** Per hook (PREROUTING, INPUT, FORWARD, OUTPUT, POSTROUTING): base chain ids and nat flags. */
+  hookChains: Int32Array[];
+  hookNat: Uint8Array[];
+  /** Interface interning: names in the ruleset get ids at compile time, others on first sight. */
+  ifaces: IfaceTable;
+  /** DecidedBy records by decider id (fast.ts), filled on first use. */
+  decided: Array<DecidedBy | null>;
+}
+
+export class IfaceTable {
+  readonly ids = new Map<string, number>();
+  readonly prefixes: string[] = [];
+  readonly prefixIds = new Map<string, number>();
+  /** wild[id * stride + w] = 1 when interface `id` matches wildcard prefix `w`. */
+  wild = new Uint8Array(0);
+  stride = 1;
+  size = 0;
+  static readonly MAX = 1 << 16;
+
+  prefix(name: string): number {
+    let w = this.prefixIds.get(name);
+    if (w === undefined) {
+      w = this.prefixes.length;
+      this.prefixes.push(name);
+      this.prefixIds.set(name, w);
+    }
+    return w;
+  }
+  /** Freeze the prefix list; call before interning names. */
+  seal(): void {
+    this.stride = Math.max(1, this.prefixes.length);
+    this.wild = new Uint8Array(this.stride * 16);
+  }
+  /** The id of a (non-empty) interface name; -1 when the table is full. */
+  id(name: string): number {
+    const v = this.ids.get(name);
+    if (v !== undefined) return v;
+    if (this.size >= IfaceTable.MAX) return -1;
+    const id = this.size++;
+    if ((id + 1) * this.stride > this.wild.length) {
+      const w = new Uint8Array(this.wild.length * 2);
+      w.set(this.wild);
+      this.wild = w;
+    }
+    for (let i = 0; i < this.prefixes.length; i++) this.wild[id * this.stride + i] = name.startsWith(this.prefixes[i]!) ? 1 : 0;
+    this.ids.set(name, id);
+    return id;
+  }
+}
+
+const HOOK_ORDER: Hook[] = ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'];
+
+function targetCode(t: CTarget): number {
+  switch (t.kind) {
+    case 'none':
+    case 'continue':
+      return T_NONE;
+    case 'verdict':
+      return t.verdict === 'ACCEPT' ? T_ACCEPT : t.verdict === 'DROP' ? T_DROP : T_REJECT;
+    case 'return':
+      return T_RETURN;
+    case 'jump':
+      return T_JUMP;
+    case 'goto':
+      return T_GOTO;
+    case 'dnat':
+    case 'snat':
+      if (t.to && t.to.addrFrom && t.to.addrTo) {
+        for (let i = 0; i < t.to.addrFrom.length; i++) if (t.to.addrFrom[i] !== t.to.addrTo[i]) return T_GIVE_UP;
+      }
+      return t.kind === 'dnat' ? T_DNAT : T_SNAT;
+    case 'masquerade':
+      return T_MASQ;
+    case 'notrack':
+      return T_NOTRACK;
+    case 'mark':
+      return T_MARK;
+    case 'connmark':
+      return T_CONNMARK;
+    default:
+      return T_GIVE_UP;
+  }
+}
+
+function packRules(n: number, cols: Array<Int32Array | Uint8Array>): Int32Array {
+  const out = new Int32Array(n * RULE_STRIDE);
+  for (let g = 0; g < n; g++) for (let f = 0; f < cols.length; f++) out[g * RULE_STRIDE + f] = cols[f]![g]!;
+  return out;
+}
+
+function buildProgram(engine: Engine, roots: Map<string, Node>, family: Family): Program {
+  const chains = [...engine.chains.values()];
+  const chainId = new Map<string, number>();
+  const chainBase = new Int32Array(chains.length + 1);
+  let n = 0;
+  chains.forEach((c, i) => {
+    chainId.set(`${c.table}\u0000${c.name}`, i);
+    chainBase[i] = n;
+    n += c.rules.length;
+  });
+  chainBase[chains.length] = n;
+  const ifaces = new IfaceTable();
+  // Wildcard prefixes first (the wild-hit rows need the full list), then exact names.
+  for (const c of chains) for (const cr of c.rules) for (const m of cr.rule.matches) if (m.kind === 'iface' && m.iface.wildcard) ifaces.prefix(m.iface.name);
+  ifaces.seal();
+  const flags = new Int32Array(n);
+  const src = new Int32Array(n);
+  const srcMask = new Int32Array(n);
+  const dst = new Int32Array(n);
+  const dstMask = new Int32Array(n);
+  const proto = new Int32Array(n);
+  const inIf = new Int32Array(n);
+  const outIf = new Int32Array(n);
+  const dpFrom = new Int32Array(n);
+  const dpTo = new Int32Array(n);
+  const spFrom = new Int32Array(n);
+  const spTo = new Int32Array(n);
+  const ct = new Int32Array(n);
+  const target = new Int32Array(n);
+  const jump = new Int32Array(n).fill(-1);
+  const affects = new Uint8Array(n);
+  const rest: Program['rest'] = new Array(n).fill(null);
+  const rules: CRule[] = new Array(n);
+  const ruleChain = new Int32Array(n);
+  const ranges: number[] = [];
+  const nat = new Int32Array(n * NAT_STRIDE);
+  const chainFlags = new Uint8Array(chains.length);
+  chains.forEach((c, ci) => {
+    chainFlags[ci] = (c.table === 'filter' ? CHAIN_FILTER : 0) | (c.table.includes(':') && !/nat/i.test(c.name) ? CHAIN_NFT : 0);
+    c.rules.forEach((cr, pos) => {
+      const g = chainBase[ci]! + pos;
+      rules[g] = cr;
+      const t = cr.target;
+      if (t.kind === 'dnat' || t.kind === 'snat') {
+        if (t.to) {
+          nat[g * NAT_STRIDE + 1] = NAT_TO | (t.to.addrFrom ? NAT_ADDR : 0) | (t.to.ports ? NAT_PORTS : 0);
+          if (t.to.addrFrom) nat[g * NAT_STRIDE] = t.to.addrFrom[0]! | 0;
+          if (t.to.ports) {
+            nat[g * NAT_STRIDE + 2] = t.to.ports[0];
+            nat[g * NAT_STRIDE + 3] = t.to.ports[1];
+          }
+        }
+      } else if (t.kind === 'masquerade' && t.ports) {
+        nat[g * NAT_STRIDE + 1] = NAT_PORTS;
+        nat[g * NAT_STRIDE + 2] = t.ports[0];
+        nat[g * NAT_STRIDE + 3] = t.ports[1];
+      }
+      ruleChain[g] = ci;
+      target[g] = targetCode(cr.target);
+      if (cr.target.kind === 'jump' || cr.target.kind === 'goto') jump[g] = chainId.get(`${cr.target.chain.table}\u0000${cr.target.chain.name}`)!;
+      affects[g] = cr.affects ? 1 : 0;
+      let f = 0;
+      const others: Match[] = [];
+      for (const m of cr.rule.matches) {
+        switch (m.kind) {
+          case 'comment':
+            continue;
+          case 'addr':
+            if (family === 'ipv4') {
+              const bit = m.dir === 'src' ? F_SRC : F_DST;
+              if (!(f & bit)) {
+                f |= bit | (m.neg ? bit << 1 : 0);
+                if (m.dir === 'src') {
+                  src[g] = m.words[0]! | 0;
+                  srcMask[g] = m.mask[0]! | 0;
+                } else {
+                  dst[g] = m.words[0]! | 0;
+                  dstMask[g] = m.mask[0]! | 0;
+                }
+                continue;
+              }
+            }
+            break;
+          case 'proto':
+            if (m.proto === 0) {
+              // `-p all` matches everything; `! -p all` nothing.
+              if (m.neg) f |= F_NEVER;
+              continue;
+            }
+            if (!(f & F_PROTO)) {
+              f |= F_PROTO | (m.neg ? F_PROTO_NEG : 0);
+              proto[g] = m.proto;
+              continue;
+            }
+            break;
+          case 'iface': {
+            const bit = m.dir === 'in' ? F_IN : F_OUT;
+            if (!(f & bit)) {
+              f |= bit | (m.neg ? bit << 1 : 0) | (m.iface.wildcard ? bit << 2 : 0);
+              const id = m.iface.wildcard ? ifaces.prefix(m.iface.name) : ifaces.id(m.iface.name);
+              if (m.dir === 'in') inIf[g] = id;
+              else outIf[g] = id;
+              continue;
+            }
+            break;
+          }
+          case 'port': {
+            if (m.dir === 'any') break;
+            const bit = m.dir === 'dst' ? F_DPORT : F_SPORT;
+            if (!(f & bit)) {
+              f |= bit | (m.neg ? bit << 1 : 0);
+              const from = ranges.length;
+              for (const [lo, hi] of m.ranges) ranges.push(lo, hi);
+              if (m.dir === 'dst') {
+                dpFrom[g] = from;
+                dpTo[g] = ranges.length;
+              } else {
+                spFrom[g] = from;
+                spTo[g] = ranges.length;
+              }
+              continue;
+            }
+            break;
+          }
+          case 'ctstate': {
+            if (f & F_CT) break;
+            let bits = 0;
+            let ok = true;
+            for (const st of m.states) {
+              const b = CT_BITS[st];
+              if (b === undefined) ok = false;
+              else bits |= b;
+            }
+            if (!ok) break;
+            f |= F_CT | (m.neg ? F_CT_NEG : 0);
+            ct[g] = bits;
+            continue;
+          }
+          default:
+            break;
+        }
+        others.push(m);
+      }
+      if (others.length) {
+        f |= F_REST;
+        rest[g] = compileRuleTest({ ...cr.rule, matches: others }, family);
+      }
+      flags[g] = f;
+    });
+  });
+
+  // Decision trees → int records.
+  const nodes: number[] = [];
+  const hash: number[] = [];
+  const lists: number[] = [];
+  const addList = (l: Int32Array): number => {
+    const off = lists.length;
+    for (let i = 0; i < l.length; i++) lists.push(l[i]!);
+    return off;
+  };
+  const flatten = (node: Node, base: number): number => {
+    const at = nodes.length;
+    if (node.leaf) {
+      nodes.push(NODE_LEAF, 0, 0, 0, 0, 0, 0, 0, 0);
+      nodes[at + 1] = addList(node.list.map((x) => x + base));
+      nodes[at + 2] = node.list.length;
+      return at;
+    }
+    nodes.push(NODE_INNER, DIM_CODE[node.dim], node.mask | 0, 0, 0, node.all.length, node.merged ? 1 : 0, 0, 0);
+    nodes[at + 4] = addList(node.all.map((x) => x + base));
+    const entries: Array<[number, number]> = [];
+    for (const [k, child] of node.map) {
+      const key = typeof k === 'string' ? ifaces.id(k) : k | 0;
+      entries.push([key, flatten(child, base)]);
+    }
+    nodes[at + 3] = flatten(node.wild, base);
+    let bits = 1;
+    while (1 << bits < entries.length * 2) bits++;
+    const size = 1 << bits;
+    const hoff = hash.length;
+    for (let i = 0; i < size * HASH_STRIDE; i++) hash.push(0);
+    for (const [key, child] of entries) {
+      let h = Math.imul(key, 0x9e3779b1) >>> (32 - bits);
+      while (hash[hoff + h * HASH_STRIDE + 1] !== 0) h = (h + 1) & (size - 1);
+      const e = hoff + h * HASH_STRIDE;
+      hash[e] = key;
+      hash[e + 1] = child + 1;
+      const leaf = nodes[child] === NODE_LEAF;
+      hash[e + 2] = leaf ? nodes[child + 1]! : 0;
+      hash[e + 3] = leaf ? nodes[child + 2]! : -1;
+    }
+    nodes[at + 7] = hoff;
+    nodes[at + 8] = 32 - bits;
+    return at;
+  };
+  const chainRoot = new Int32Array(chains.length);
+  const scratchAt: number[] = [];
+  chains.forEach((c, ci) => {
+    const root = roots.get(`${c.table}\u0000${c.name}`);
+    chainRoot[ci] = flatten(root ?? { leaf: true, list: Int32Array.from(c.rules.map((_, i) => i)) }, chainBase[ci]!);
+    scratchAt.push(root && !root.leaf ? -1 : 0);
+  });
+  // Merge scratch: two areas of the chain's length, for chains with an inner root.
+  const scratch = new Int32Array(chains.length);
+  chains.forEach((c, ci) => {
+    if (scratchAt[ci] === -1) {
+      scratch[ci] = lists.length;
+      for (let i = 0; i < 2 * c.rules.length; i++) lists.push(0);
+    }
+  });
+  const hookChains: Int32Array[] = [];
+  const hookNat: Uint8Array[] = [];
+  for (const h of HOOK_ORDER) {
+    const es = engine.hookChains[h];
+    hookChains.push(Int32Array.from(es.map((e) => chainId.get(`${e.chain.table}\u0000${e.chain.name}`)!)));
+    hookNat.push(Uint8Array.from(es.map((e) => (e.nat ? 1 : 0))));
+  }
+  return {
+    family,
+    nRules: n,
+    rule: packRules(n, [flags, src, srcMask, dst, dstMask, proto, inIf, outIf, dpFrom, dpTo, spFrom, spTo, ct, target, jump, affects]),
+    ranges: Int32Array.from(ranges),
+    nat,
+    chainFlags,
+    rest,
+    rules,
+    ruleChain,
+    chains,
+    chainBase,
+    chainRoot,
+    chainId,
+    nodes: Int32Array.from(nodes),
+    hash: Int32Array.from(hash),
+    lists: Int32Array.from(lists),
+    scratch,
+    hookChains,
+    hookNat,
+    ifaces,
+    decided: new Array<DecidedBy | null>((n + chains.length) * 5 + 1).fill(null),
   };
 }

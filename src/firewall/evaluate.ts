@@ -5,8 +5,9 @@
 import { compileRuleset, type CompiledRuleset } from './compile.js';
 import { evalRule, type EvalCtx } from './match.js';
 import { buildEngine, makeCtx, runEvaluation, type Engine } from './walk.js';
-import { fastEvaluate } from './fast.js';
-import type { EvaluateOptions, EvaluationResult, Packet, Ruleset } from './types.js';
+import { batchPacket, codeDecidedBy, codeVerdict, fastBatch, fastCode, fastEvaluate, resultCode } from './fast.js';
+import { InputError } from '../cli/errors.js';
+import type { DecidedBy, EvaluateOptions, EvaluationResult, Packet, PacketBatch, Ruleset, Verdict } from './types.js';
 
 const naiveCache = new WeakMap<Ruleset, Engine>();
 
@@ -55,7 +56,7 @@ export function evaluate(compiled: CompiledRuleset | Ruleset, packet: Packet, op
   const cx = ctxFor(c.ruleset.family, opts);
   if (opts.explain === false) {
     if (opts.fastPath !== false) {
-      const r = fastEvaluate(c.engine, packet, cx, opts);
+      const r = fastEvaluate(c.program, c.engine, packet, cx, opts);
       if (r) return r;
     }
     return runEvaluation(c.engine, packet, cx, opts, false);
@@ -68,4 +69,46 @@ export function evaluateNaive(ruleset: Ruleset | CompiledRuleset, packet: Packet
   const rs = 'kind' in ruleset && ruleset.kind === 'compiled' ? ruleset.ruleset : (ruleset as Ruleset);
   const cx = ctxFor(rs.family, opts);
   return runEvaluation(naiveEngine(rs), packet, cx, opts, opts.explain !== false);
+}
+
+/**
+ * The verdict of one packet as a number, for many-flow analyses: no result object is built and
+ * nothing is allocated per call in the common case. Decode it with `verdictOfCode` and
+ * `decidedByOfCode`; for the explained walk, call `evaluate` on the same packet. Packets the
+ * lean path does not model (undecidable matches, REDIRECT, ...) are evaluated by the full walk,
+ * so the code always agrees with `evaluate(..., {explain: false})`.
+ */
+export function evaluateCode(compiled: CompiledRuleset, packet: Packet, opts: EvaluateOptions = NO_OPTS): number {
+  const cx = ctxFor(compiled.ruleset.family, opts);
+  const code = fastCode(compiled.program, packet, cx, opts);
+  if (code >= 0) return code;
+  return resultCode(compiled.program, runEvaluation(compiled.engine, packet, cx, opts, false));
+}
+
+/** The verdict of an `evaluateCode` result. */
+export function verdictOfCode(code: number): Verdict {
+  return codeVerdict(code);
+}
+
+/** The rule or policy that decided an `evaluateCode` result (a shared, frozen record), or null. */
+export function decidedByOfCode(compiled: CompiledRuleset, code: number): DecidedBy | null {
+  return codeDecidedBy(compiled.program, code);
+}
+
+/**
+ * `evaluateCode` for every row of a packet batch (IPv4), into `out` (allocated when not given).
+ * Row i's code equals `evaluateCode(compiled, batchPacket(batch, i), opts)`.
+ */
+export function evaluateBatch(compiled: CompiledRuleset, batch: PacketBatch, opts: EvaluateOptions = NO_OPTS, out?: Int32Array): Int32Array {
+  if (batch.family !== 'ipv4' || compiled.ruleset.family !== 'ipv4') throw new InputError('packet batches are IPv4 only (the ruleset and the batch must both be ipv4)');
+  const res = out ?? new Int32Array(batch.length);
+  if (res.length < batch.length) throw new InputError(`the output array holds ${res.length} codes, the batch has ${batch.length} packets`);
+  const cx = ctxFor(compiled.ruleset.family, opts);
+  fastBatch(compiled.program, batch, cx, opts, res, (i) => resultCode(compiled.program, runEvaluation(compiled.engine, batchPacket(batch, i), cx, opts, false)));
+  return res;
+}
+
+/** Row i of a packet batch as a Packet (to explain it with `evaluate`). */
+export function packetOfBatch(batch: PacketBatch, i: number): Packet {
+  return batchPacket(batch, i);
 }

@@ -6,7 +6,7 @@ export { parseIptablesSave, describeMatch, BUILTIN_CHAINS } from './parse-iptabl
 export { parseNftJson, mergeWithIptables, type NftParseOptions } from './nft.js';
 export { detectDockerDialect, type DialectInfo } from './dialect.js';
 export { compileRuleset, type CompiledRuleset, type CompileOptions } from './compile.js';
-export { evaluate, evaluateNaive } from './evaluate.js';
+export { evaluate, evaluateNaive, evaluateCode, evaluateBatch, packetOfBatch, verdictOfCode, decidedByOfCode } from './evaluate.js';
 export { lintRuleset, type LintOptions } from './lint.js';
 export { parseIpsetSave, type Ipset } from './ipset.js';
 export { FirewallParseError } from './errors.js';

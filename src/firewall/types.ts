@@ -194,6 +194,33 @@ export interface Packet {
   physdev?: { bridged: boolean; inPort?: string; outPort?: string };
 }
 
+/**
+ * Many IPv4 packets as columns (for whole-matrix analyses: no object per packet). Row i is the
+ * Packet { family, src: src[i], dst: dst[i], protocol: proto[i], sport, dport, inIface,
+ * outIface, ctState, path } with the encodings below; mark, srcLocal/dstLocal, ICMP type, TCP
+ * flags and physdev are not given (unknown), as when a Packet omits them.
+ */
+export interface PacketBatch {
+  family: 'ipv4';
+  length: number;
+  /** Addresses as unsigned 32-bit numbers. */
+  src: Uint32Array;
+  dst: Uint32Array;
+  /** IP protocol numbers (6 tcp, 17 udp, 1 icmp, ...). */
+  proto: Uint8Array;
+  /** Ports; -1 = not given. */
+  sport: Int32Array;
+  dport: Int32Array;
+  /** Index into `ifaces`; -1 = not given. */
+  inIface: Int32Array;
+  outIface: Int32Array;
+  ifaces: string[];
+  /** 0 NEW, 1 ESTABLISHED, 2 RELATED, 3 INVALID. */
+  ctState: Uint8Array;
+  /** 0 forward, 1 input, 2 output. */
+  path: Uint8Array;
+}
+
 export interface EvaluateOptions {
   /** Host-local addresses (all families), for addrtype LOCAL. */
   localAddresses?: Iterable<string>;

@@ -84,8 +84,6 @@ export interface CChain {
   candidates: (p: PState) => ArrayLike<number>;
   /** Policy DecidedBy records per hook (frozen, shared). */
   policyDec?: Partial<Record<Hook, DecidedBy>>;
-  /** Compiled engine only: allocation-free candidates (length in compile.ts CAND.len). */
-  fast?: (p: PState) => Int32Array;
 }
 
 export function ruleDecided(cr: CRule, hook: Hook, chain: string): DecidedBy {
@@ -561,21 +559,31 @@ function stop(leaf: Leaf, code: string, message: string): Stop {
   return new Stop('unknown', null);
 }
 
-export function pickAccept(accepts: DecidedBy[], path: string): DecidedBy | null {
+export function pickAccept(accepts: DecidedBy[], path: string, n: number = accepts.length): DecidedBy | null {
   const main: Hook = path === 'forward' ? 'FORWARD' : path === 'input' ? 'INPUT' : 'OUTPUT';
-  for (const a of accepts) {
+  for (let i = 0; i < n; i++) {
+    const a = accepts[i]!;
     if (a.table === 'filter' && a.hook === main) {
       if (!a.policy) return a;
       // nftables: an explicit accept in a native table's chain at this hook says more than the
       // iptables filter chain's policy.
-      for (const b of accepts) if (b.hook === main && !b.policy && b.table.includes(':') && !/nat/i.test(b.chain)) return b;
+      for (let j = 0; j < n; j++) {
+        const b = accepts[j]!;
+        if (b.hook === main && !b.policy && b.table.includes(':') && !/nat/i.test(b.chain)) return b;
+      }
       return a;
     }
   }
-  for (const a of accepts) if (a.hook === main && !a.policy && a.table.includes(':') && !/nat/i.test(a.chain)) return a;
-  for (const a of accepts) if (a.hook === main && a.table.includes(':') && !/nat/i.test(a.chain)) return a;
-  for (let i = accepts.length - 1; i >= 0; i--) if (accepts[i]!.table === 'filter') return accepts[i]!;
-  return accepts.length ? accepts[accepts.length - 1]! : null;
+  for (let i = 0; i < n; i++) {
+    const a = accepts[i]!;
+    if (a.hook === main && !a.policy && a.table.includes(':') && !/nat/i.test(a.chain)) return a;
+  }
+  for (let i = 0; i < n; i++) {
+    const a = accepts[i]!;
+    if (a.hook === main && a.table.includes(':') && !/nat/i.test(a.chain)) return a;
+  }
+  for (let i = n - 1; i >= 0; i--) if (accepts[i]!.table === 'filter') return accepts[i]!;
+  return n ? accepts[n - 1]! : null;
 }
 
 export function applyMark(mark: number | null, t: Extract<CTarget, { kind: 'mark' }>): number | null {
@@ -603,7 +611,7 @@ function natAddr(to: NatTo): Words | null {
   return to.addrFrom.slice();
 }
 
-function portsOf(range: [number, number] | null | undefined, cur: number): number {
+export function portsOf(range: [number, number] | null | undefined, cur: number): number {
   if (!range || cur === NO_PORT) return cur;
   if (range[0] === range[1]) return range[0];
   if (cur >= range[0] && cur <= range[1]) return cur;
@@ -707,9 +715,11 @@ export function reroute(p: PState, hook: Hook, cx: EvalCtx, opts: EvaluateOption
     setOut(null);
     return;
   }
-  const dst = formatAddr(p.dst, p.family);
+  // Formatted only when needed: the fast path calls this for every DNATed packet.
+  const dst = p.dst;
+  const dstText = (): string => formatAddr(dst, p.family);
   if (opts.route) {
-    const r = opts.route(dst, p.family);
+    const r = opts.route(dstText(), p.family);
     if (r) {
       if (hook === 'PREROUTING') p.path = r.local ? 'input' : 'forward';
       setOut(r.local && hook === 'PREROUTING' ? '' : r.outIface);
@@ -719,7 +729,7 @@ export function reroute(p: PState, hook: Hook, cx: EvalCtx, opts: EvaluateOption
   const local = cx.family === 'ipv4' ? (cx.local4 ? cx.local4.has(p.dst[0]!) || p.dst[0]! >>> 24 === 127 : null) : cx.local6 ? cx.local6.has(key6(p.dst)) : null;
   if (hook === 'PREROUTING') {
     if (local === true) {
-      if (p.path !== 'input') leaf?.notes.push({ code: 'FW_ROUTE_CHANGED', message: `DNAT to ${dst}, a host-local address: the packet is delivered locally (INPUT)` });
+      if (p.path !== 'input') leaf?.notes.push({ code: 'FW_ROUTE_CHANGED', message: `DNAT to ${dstText()}, a host-local address: the packet is delivered locally (INPUT)` });
       p.path = 'input';
       setOut('');
       return;
@@ -729,7 +739,7 @@ export function reroute(p: PState, hook: Hook, cx: EvalCtx, opts: EvaluateOption
       setOut(p.givenOut);
       leaf?.notes.push({
         code: 'FW_ROUTE_CHANGED',
-        message: `DNAT to ${dst}: the packet is now forwarded; out interface ${p.givenOut === null ? 'unknown without a route lookup' : `${p.givenOut} (as given)`}`,
+        message: `DNAT to ${dstText()}: the packet is now forwarded; out interface ${p.givenOut === null ? 'unknown without a route lookup' : `${p.givenOut} (as given)`}`,
       });
       return;
     }
@@ -737,7 +747,7 @@ export function reroute(p: PState, hook: Hook, cx: EvalCtx, opts: EvaluateOption
   const out = hook === 'PREROUTING' ? p.routedOif : p.oif;
   leaf?.notes.push({
     code: 'FW_ROUTE_ASSUMED',
-    message: `after DNAT to ${dst} the packet's path (${p.path}) and out interface (${out === null ? 'unknown' : out || 'none'}) are taken as given`,
+    message: `after DNAT to ${dstText()} the packet's path (${p.path}) and out interface (${out === null ? 'unknown' : out || 'none'}) are taken as given`,
   });
 }
 

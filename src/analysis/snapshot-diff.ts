@@ -153,6 +153,11 @@ function endpointAddr(ep: Endpoint, fam: 'ipv4' | 'ipv6'): string | null {
   return a ? `${a.address}/${a.prefixLength}` : null;
 }
 
+/** Aliases minus the short container id Docker adds on user networks: it changes with every recreation. */
+function userAliases(ep: Endpoint, c: Container): string[] {
+  return ep.aliases.filter((x) => !(x.length >= 12 && c.id.startsWith(x))).sort();
+}
+
 function diffEndpoints(out: Collector, name: string, a: Container, b: Container): void {
   const aBy = new Map(a.endpoints.map((e) => [e.networkName, e]));
   const bBy = new Map(b.endpoints.map((e) => [e.networkName, e]));
@@ -177,7 +182,7 @@ function diffEndpoints(out: Collector, name: string, a: Container, b: Container)
       ['ipv6', endpointAddr(ea, 'ipv6'), endpointAddr(eb, 'ipv6')],
       ['gateway', ea.gateway, eb.gateway],
       ['mac', ea.mac, eb.mac],
-      ['aliases', [...ea.aliases].sort(), [...eb.aliases].sort()],
+      ['aliases', userAliases(ea, a), userAliases(eb, b)],
     ];
     for (const [field, x, y] of fields) {
       if (same(x, y)) continue;
@@ -362,6 +367,21 @@ export function routeText(r: Route): string {
     .join(' ');
 }
 
+/**
+ * Host routes minus the ones the kernel adds by itself on a container's host-side veth (fe80::/64,
+ * ff00::/8): the veth gets a random name on every (re)start, so they would show up as churn; the
+ * container change that caused them is reported already.
+ */
+function hostRoutes(h: Host, routes: Route[]): Route[] {
+  const ifaces = h.interfaces.value;
+  const containerVeth = (dev: string): boolean => {
+    if (!ifaces) return dev.startsWith('veth');
+    const i = ifaces.find((x) => x.name === dev);
+    return i ? i.kind === 'veth' && i.master !== null : dev.startsWith('veth');
+  };
+  return routes.filter((r) => !(r.protocol === 'kernel' && r.dev && containerVeth(r.dev)));
+}
+
 function diffRouteLists(out: Collector, subject: string, a: Route[], b: Route[]): void {
   const { removed, added } = multisetDiff(multiset(a.map(routeText)), multiset(b.map(routeText)));
   for (const r of removed) out.push('route', 'removed', subject, 'route', r, null, `${subject}: route ${r}`);
@@ -420,7 +440,7 @@ function diffHosts(out: Collector, a: NetworkState, b: NetworkState): void {
     diffFirewall(out, label, ha, hb);
     const ra = ha.routes.value;
     const rb = hb.routes.value;
-    if (ra && rb) diffRouteLists(out, `${label}host`, ra, rb);
+    if (ra && rb) diffRouteLists(out, `${label}host`, hostRoutes(ha, ra), hostRoutes(hb, rb));
     else if (ra || rb) out.notes.push(`${label}host routes not compared: not captured in ${ra ? 'B' : 'A'}`);
   }
 }

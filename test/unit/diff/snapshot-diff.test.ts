@@ -70,6 +70,16 @@ describe('snapshot diff: containers', () => {
     expect(only(d.changes)).toEqual([{ kind: 'container', op: 'changed', subject: 'db', field: 'id', before: a.containers[1]!.id, after: b.containers[1]!.id }]);
     expect(d.changes[0]!.message).toMatch(/recreated/);
   });
+  it('the short-id alias Docker adds on user networks is not reported when a container is recreated', () => {
+    const a = base();
+    a.containers[1]!.endpoints[0]!.aliases = ['database', a.containers[1]!.id.slice(0, 12)];
+    const b = clone(a);
+    b.containers[1]!.id = 'fedcba987654'.padEnd(64, '0');
+    b.containers[1]!.endpoints[0]!.aliases = [b.containers[1]!.id.slice(0, 12), 'database'];
+    expect(only(diffStates(a, b).changes).map((c) => `${c.kind} ${c.field}`)).toEqual(['container id']);
+    b.containers[1]!.endpoints[0]!.aliases.push('db-new');
+    expect(only(diffStates(a, b).changes).map((c) => `${c.kind} ${c.field} ${JSON.stringify(c.after)}`)).toEqual(['container id "' + b.containers[1]!.id + '"', 'endpoint back aliases ["database","db-new"]']);
+  });
   it('a state change is reported once; configured ports of a stopped container are not reported as unpublished', () => {
     const a = base();
     const b = clone(a);
@@ -230,6 +240,14 @@ describe('snapshot diff: routes and daemon settings', () => {
     expect(only(d.changes)).toEqual([
       { kind: 'route', op: 'removed', subject: 'host', field: 'route', before: '172.20.0.0/16 dev br-a proto kernel', after: null },
       { kind: 'route', op: 'added', subject: 'host', field: 'route', before: null, after: '10.8.0.0/24 dev wg0 proto static' },
+    ]);
+  });
+  it('kernel routes on a container\'s host-side veth (renamed on every restart) are not reported', () => {
+    const v6 = (dev: string, protocol = 'kernel') => route('fe80::/64', dev, { family: 'ipv6', metric: 256, protocol });
+    const ha = host({ routes: ok([v6('veth1111111'), v6('eth0')]) });
+    const hb = host({ routes: ok([v6('veth2222222'), v6('eth0'), v6('veth3333333', 'static')]) });
+    expect(only(diffStates(snapshot({ hosts: [ha] }).state, snapshot({ hosts: [hb] }).state).changes)).toEqual([
+      { kind: 'route', op: 'added', subject: 'host', field: 'route', before: null, after: 'fe80::/64 dev veth3333333 proto static metric 256' },
     ]);
   });
   it('per-container routes', () => {

@@ -5,6 +5,7 @@
 
 import type { Container, Endpoint, Host, Network, NetworkState, PortBinding, Route } from '../model/types.js';
 import type { Finding } from './route-findings.js';
+import { parseNftJson } from '../firewall/nft.js';
 
 export type ChangeKind =
   | 'container'
@@ -307,22 +308,52 @@ export function iptablesRuleTexts(text: string, family: 'ipv4' | 'ipv6'): { rule
   return { rules, policies };
 }
 
-function firewallTexts(h: Host): { rules: FirewallRuleText[]; policies: Map<string, string> } | null {
+const IPTABLES_TABLES = new Set(['filter', 'nat', 'mangle', 'raw', 'security']);
+
+/**
+ * Rule texts from `nft -j list ruleset`, keyed `nft/<family>:<table>/<chain>`. With iptables text
+ * present only native nftables tables are taken (iptables-nft's own tables are in that text
+ * already). Counter values are dropped like iptables counters.
+ */
+function nftRuleTexts(json: string, skipIptablesTables: boolean): FirewallRuleText[] {
+  const rs = parseNftJson(json);
+  const rules: FirewallRuleText[] = [];
+  for (const t of Object.values(rs.tables)) {
+    const [fam, name] = t.name.includes(':') ? (t.name.split(':', 2) as [string, string]) : ['', t.name];
+    if (skipIptablesTables && (fam === 'ip' || fam === 'ip6') && IPTABLES_TABLES.has(name)) continue;
+    for (const c of Object.values(t.chains)) {
+      for (const r of c.rules) rules.push({ chain: `nft/${t.name}/${c.name}`, rule: r.text.replace(/\bcounter packets \d+ bytes \d+/g, 'counter').replace(/\s+/g, ' ').trim() });
+    }
+  }
+  return rules;
+}
+
+function firewallTexts(h: Host, notes: string[], side: 'A' | 'B', label: string): { rules: FirewallRuleText[]; policies: Map<string, string> } | null {
   const fw = h.firewall.value;
-  if (!fw || (!fw.iptablesSave && !fw.ip6tablesSave)) return null;
+  if (!fw || (!fw.iptablesSave && !fw.ip6tablesSave && !fw.nftJson)) return null;
   const v4 = fw.iptablesSave ? iptablesRuleTexts(fw.iptablesSave, 'ipv4') : { rules: [], policies: new Map<string, string>() };
   const v6 = fw.ip6tablesSave ? iptablesRuleTexts(fw.ip6tablesSave, 'ipv6') : { rules: [], policies: new Map<string, string>() };
-  return { rules: [...v4.rules, ...v6.rules], policies: new Map([...v4.policies, ...v6.policies]) };
+  let nft: FirewallRuleText[] = [];
+  if (fw.nftJson) {
+    try {
+      nft = nftRuleTexts(fw.nftJson, !!(fw.iptablesSave || fw.ip6tablesSave));
+    } catch (e) {
+      notes.push(`${label}nftables rules in ${side} not compared: ${(e as Error).message}`);
+    }
+  }
+  return { rules: [...v4.rules, ...v6.rules, ...nft], policies: new Map([...v4.policies, ...v6.policies]) };
 }
 
 const SEP = '\u0000';
 
+const ruleLine = (chain: string, rule: string): string => (chain.startsWith('nft/') ? `${chain}: ${rule}` : `${chain}: -A ${chain.split('/')[2]} ${rule}`);
+
 function diffFirewall(out: Collector, label: string, ha: Host, hb: Host): void {
-  const fa = firewallTexts(ha);
-  const fb = firewallTexts(hb);
+  const fa = firewallTexts(ha, out.notes, 'A', label);
+  const fb = firewallTexts(hb, out.notes, 'B', label);
   if (!fa || !fb) {
     if (fa || fb || ha.firewall.status !== 'unavailable' || hb.firewall.status !== 'unavailable')
-      out.notes.push(`${label}firewall rules not compared: no iptables-save text in ${fa ? 'B' : fb ? 'A' : 'either snapshot'}`);
+      out.notes.push(`${label}firewall rules not compared: no ruleset captured in ${fa ? 'B' : fb ? 'A' : 'either snapshot'}`);
     return;
   }
   const key = (r: FirewallRuleText) => `${r.chain}${SEP}${r.rule}`;
@@ -330,11 +361,11 @@ function diffFirewall(out: Collector, label: string, ha: Host, hb: Host): void {
   const split = (k: string) => k.split(SEP) as [string, string];
   for (const k of removed) {
     const [chain, rule] = split(k);
-    out.push('firewall', 'removed', `${label}${chain}`, 'rule', rule, null, `${chain}: -A ${chain.split('/')[2]} ${rule}`);
+    out.push('firewall', 'removed', `${label}${chain}`, 'rule', rule, null, ruleLine(chain, rule));
   }
   for (const k of added) {
     const [chain, rule] = split(k);
-    out.push('firewall', 'added', `${label}${chain}`, 'rule', null, rule, `${chain}: -A ${chain.split('/')[2]} ${rule}`);
+    out.push('firewall', 'added', `${label}${chain}`, 'rule', null, rule, ruleLine(chain, rule));
   }
   const chains = [...new Set([...fa.policies.keys(), ...fb.policies.keys()])].sort();
   for (const c of chains) {

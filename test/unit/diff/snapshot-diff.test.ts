@@ -8,7 +8,7 @@ import type { Finding } from '../../../src/analysis/route-findings.js';
 import type { Container, Host, NetworkState, PortBinding, Route, Snapshot } from '../../../src/model/types.js';
 import { renderSnapshotDiff } from '../../../src/report/snapshot-diff.js';
 import { container, host, network, snapshot } from '../../support/build-snapshot.js';
-import { EXAMPLE, runCli } from '../../support/cli.js';
+import { EXAMPLE, ROOT, runCli } from '../../support/cli.js';
 
 const ok = <T>(value: T) => ({ status: 'ok' as const, source: 'test', value });
 const clone = <T>(x: T): T => structuredClone(x);
@@ -225,10 +225,25 @@ describe('snapshot diff: firewall rules', () => {
   it('`-c` counters inside a rule are ignored', () => {
     expect(iptablesRuleTexts('*filter\n-A INPUT -c 5 100 -p tcp -j ACCEPT\nCOMMIT\n', 'ipv4').rules).toEqual([{ chain: 'ipv4/filter/INPUT', rule: '-p tcp -j ACCEPT' }]);
   });
+  it('native nftables rules (Docker 29 nftables backend), position-independent', () => {
+    const text = readFileSync(join(ROOT, 'test/fixtures/firewall/docker-29-nft.json'), 'utf8');
+    const doc = JSON.parse(text) as { nftables: Array<Record<string, { handle?: number; chain?: string; expr?: unknown[] }>> };
+    const rules = doc.nftables.filter((x) => x.rule);
+    expect(rules.length).toBeGreaterThan(3);
+    const nftHost = (json: string) => host({ firewall: ok({ iptablesSave: null, ip6tablesSave: null, nftJson: json, ipsetSave: null, iptablesBackend: null }) });
+    // Same rules, reversed order and new handles: no change. One rule dropped: one removal.
+    const shuffled = { nftables: [...doc.nftables.filter((x) => !x.rule), ...rules.map((x) => ({ rule: { ...x.rule, handle: (x.rule!.handle ?? 0) + 1000 } })).reverse()] };
+    const a = snapshot({ hosts: [nftHost(text)] }).state;
+    expect(diffStates(a, snapshot({ hosts: [nftHost(JSON.stringify(shuffled))] }).state).changes).toEqual([]);
+    const dropped = rules.find((x) => x.rule!.chain === 'nat-prerouting-and-output')!;
+    const fewer = { nftables: doc.nftables.filter((x) => x !== dropped) };
+    const d = diffStates(a, snapshot({ hosts: [nftHost(JSON.stringify(fewer))] }).state);
+    expect(only(d.changes)).toEqual([{ kind: 'firewall', op: 'removed', subject: 'nft/ip:docker-bridges/nat-prerouting-and-output', field: 'rule', before: expect.stringContaining('dnat to 10.20.0.2:80'), after: null }]);
+  });
   it('a firewall missing on one side is a note, not a list of removed rules', () => {
     const d = diffStates(snapshot({ hosts: [fwHost(SAVE)] }).state, snapshot({ hosts: [host()] }).state);
     expect(d.changes).toEqual([]);
-    expect(d.notes).toEqual(['firewall rules not compared: no iptables-save text in B']);
+    expect(d.notes).toEqual(['firewall rules not compared: no ruleset captured in B']);
   });
 });
 

@@ -98,11 +98,12 @@ function checkNoConflicts(cx: Ctx, e: NoConflictsExpectation): Outcome {
   const hits = e.ports ? all.filter((c) => e.ports!.some((p) => p >= c.hostPort && p <= (c.hostPortEnd ?? c.hostPort))) : all;
   const evidence = hits.map((c) => `${formatHostPort(c.hostIp, c.hostPort, c.hostPortEnd)}/${c.protocol}: ${c.claimants.map((x) => `${x.name} on ${formatHostPort(x.hostIp, x.hostPort, x.hostPortEnd)} (${x.kind}${x.active ? '' : `, ${x.state}`})`).join(' vs ')}`);
   if (hits.length) return { status: 'fail', message: `${hits.length} host-port conflict(s)`, evidence };
-  const missing = portsOf(cx).findings.filter((f) => f.code === 'EVIDENCE_MISSING');
-  if (missing.length) {
-    // Without host listeners a host process holding the port cannot be seen.
-    return { status: 'unknown', message: 'no conflict among what was captured, but some claims could not be checked', evidence: missing.map((f) => f.message) };
-  }
+  // Claims the state cannot show: host processes (listeners not captured) and swarm ingress ports.
+  const missing = [
+    ...cx.state.hosts.filter((h) => !h.listeners.value).map((h) => `host ${h.name}: listening sockets not captured (${h.listeners.reason ?? 'unavailable'}); a host process could hold a port`),
+    ...cx.state.hosts.filter((h) => h.daemon.value?.swarm?.state === 'active').map((h) => `host ${h.name}: swarm node; ingress-published service ports are not in the state`),
+  ];
+  if (missing.length) return { status: 'unknown', message: 'no conflict among what was captured, but some claims could not be checked', evidence: missing };
   return { status: 'pass', message: 'no host-port conflicts', evidence: [] };
 }
 

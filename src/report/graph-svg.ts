@@ -81,11 +81,18 @@ export function renderSvg(t: Topology): string {
   );
   // Containers ordered by the mean position of their networks, so edges cross less.
   const netIndex = new Map(t.networks.map((n, i) => [n.key, i]));
+  const netsOf = new Map<string, number[]>();
+  for (const e of t.endpoints) {
+    const list = netsOf.get(e.container) ?? [];
+    list.push(netIndex.get(e.network) ?? 0);
+    netsOf.set(e.container, list);
+  }
+  const byKey = new Map(t.containers.map((c) => [c.key, c]));
   const weight = (c: TopoContainer, depth = 0): number => {
-    const idx = t.endpoints.filter((e) => e.container === c.key).map((e) => netIndex.get(e.network) ?? 0);
+    const idx = netsOf.get(c.key) ?? [];
     if (idx.length) return idx.reduce((s, i) => s + i, 0) / idx.length;
     // Next to the container whose namespace it shares (bounded: a snapshot may hold a cycle).
-    if (c.mode === 'container' && c.sharesWith && depth < 4) return weight(t.containers.find((o) => o.key === c.sharesWith) ?? c, depth + 1) + 0.01;
+    if (c.mode === 'container' && c.sharesWith && depth < 4) return weight(byKey.get(c.sharesWith) ?? c, depth + 1) + 0.01;
     return c.mode === 'host' ? -1 : t.networks.length;
   };
   const ordered = t.containers.map((c, i) => ({ c, w: weight(c), i }));

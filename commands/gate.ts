@@ -6,15 +6,17 @@ import type { GateOutput } from '../src/report/gate.js';
 export default class Gate extends NetsleuthCommand {
   static override summary = 'Check a policy of expectations (reach, dns, conflicts, findings, exposure) as a CI gate.';
   static override description = [
-    'Reads POLICY (YAML subset or JSON, see docs/gate.md): a list under "expect:" of',
-    '  reach:        {from, to, port: N[/tcp|udp], expect: reachable|blocked}',
-    '  no-conflicts: true | {ports: [N, ...]}',
-    '  no-findings:  true | {codes: [CODE, ...], severity: error|warning|info}',
-    '  dns:          {from, name, type: A|AAAA, resolves-to: [addresses] | resolves: true|false}',
-    '  exposed:      {allow: ["[address:]port[-end][/proto]", ...], ignore-loopback: true|false}',
-    'and evaluates each against the live daemon or a --snapshot. Each expectation passes, fails, or is UNKNOWN when the evidence to decide it is missing (an unknown never passes a gate).',
+    [
+      'Reads POLICY (the YAML subset of docs/ports.md, or JSON; format in docs/gate.md), a list under "expect:" of',
+      '  reach: {from, to, port: N/tcp, expect: reachable|blocked}',
+      '  no-conflicts: true, or {ports: [N]}',
+      '  no-findings: true, or {codes: [CODE], severity: S}',
+      '  dns: {from, name, resolves-to: [IP]}, or resolves: true|false',
+      '  exposed: {allow: ["[ip:]port[/proto]"], ignore-loopback: true}',
+    ].join('\n'),
+    'Evaluates each against the live daemon or a --snapshot. Each expectation passes, fails, or is UNKNOWN when the evidence to decide it is missing; an unknown never passes a gate.',
     'Exit codes: 0 every expectation passed; 1 one failed or is unknown; 2 the policy is invalid (one line naming file:line: unknown key, bad address, bad port) or missing; 3 the source cannot be read.',
-  ].join('\n');
+  ].join('\n\n');
   static override examples = [
     '<%= config.bin %> gate docs/examples/gate-policy.yaml --snapshot docs/examples/example.snapshot.json',
     '<%= config.bin %> gate policy.yaml                       # against the live daemon, in CI',

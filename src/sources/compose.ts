@@ -14,10 +14,13 @@ import type { PlannedBinding, Protocol } from '../analysis/ports.js';
 export class ComposeError extends InputError {
   readonly file: string;
   readonly line: number | null;
+  /** The reason alone, without `file:line:`, for readers that reuse the YAML subset. */
+  readonly reason: string;
   constructor(file: string, line: number | null, reason: string) {
     super(`${file}${line !== null ? `:${line}` : ''}: ${reason}`, 'Convert the file with `docker compose config --format json > compose.json` and pass that, or see docs/ports.md for the supported YAML subset.');
     this.file = file;
     this.line = line;
+    this.reason = reason;
   }
 }
 
@@ -441,6 +444,18 @@ function parseJson(text: string, file: string): Node {
 
 // ------------------------------------------------------------------------------------------------
 
+/** The tree other strict readers (gate policies) walk: mappings, sequences and scalars with lines. */
+export type YamlNode = Node;
+
+/**
+ * Parses JSON (when the text starts with "{") or the YAML subset into a tree with line numbers.
+ * Errors are ComposeError; callers that are not compose readers re-wrap them (see `reason`).
+ */
+export function parseYamlOrJson(text: string, file: string): YamlNode {
+  const trimmed = text.replace(/^\uFEFF/, '').trimStart();
+  return trimmed.startsWith('{') ? parseJson(text, file) : new YamlSubset(file, text).parse();
+}
+
 /** Compose's project name normalization: lower case, [a-z0-9_-], starting with a letter or digit. */
 export function normalizeProjectName(s: string): string {
   return s.toLowerCase().replace(/[^a-z0-9_-]/g, '').replace(/^[^a-z0-9]+/, '');
@@ -519,8 +534,7 @@ export function parseShortPort(spec: string, fail: (reason: string) => never): O
 const LONG_KEYS = new Set(['target', 'published', 'host_ip', 'protocol', 'mode', 'app_protocol', 'name']);
 
 export function planFromText(text: string, file: string, opts: { defaultProject: string }): ComposePlan {
-  const trimmed = text.replace(/^\uFEFF/, '').trimStart();
-  const root = trimmed.startsWith('{') ? parseJson(text, file) : new YamlSubset(file, text).parse();
+  const root = parseYamlOrJson(text, file);
   const fail = (line: number | null, reason: string): never => {
     throw new ComposeError(file, line, reason);
   };

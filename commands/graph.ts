@@ -1,0 +1,61 @@
+import { Flags } from '@oclif/core';
+import { NetsleuthCommand, jsonFlag, sourceFlags } from '../src/cli/base.js';
+import { InputError, SourceError } from '../src/cli/errors.js';
+
+export default class Graph extends NetsleuthCommand {
+  static override summary = 'Draw the topology: host, networks, containers, endpoints and published ports (DOT, mermaid or SVG).';
+  static override description = [
+    'Draws the host, its Docker networks (driver, subnets, bridge; internal and ICC-disabled networks marked), every container (state; network mode host, none or container:<other> shown), each endpoint as an edge labelled with the container\'s addresses, and published ports as host address:port->port/proto (ports of stopped containers marked "not started").',
+    '--format dot (default) for Graphviz, mermaid for markdown that GitHub and GitLab render, svg for a picture laid out by netsleuth itself (no Graphviz needed). --network N draws one network and its containers. --json prints the graph model instead.',
+    'Names are escaped for each format, so a hostile container name cannot break or inject into the output.',
+  ].join('\n\n');
+  static override examples = [
+    '<%= config.bin %> graph --snapshot docs/examples/example.snapshot.json --format svg -o topology.svg',
+    '<%= config.bin %> graph --format dot | dot -Tpng -o topology.png',
+    '<%= config.bin %> graph --format mermaid --network shop_front >> README.md',
+    '<%= config.bin %> graph --snapshot outage.json.gz --json | jq ".containers[].name"',
+  ];
+  static override flags = {
+    ...sourceFlags,
+    format: Flags.string({ char: 'f', description: 'Output format.', options: ['dot', 'mermaid', 'svg'], default: 'dot' }),
+    network: Flags.string({ char: 'n', description: 'Draw only this network (name or id) and its containers.' }),
+    output: Flags.string({ char: 'o', description: 'Write to this file instead of stdout.' }),
+    ...jsonFlag,
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Graph);
+    this.setOutput(flags.json);
+    const { openSource } = await import('../src/sources/open.js');
+    const opened = await openSource({ snapshot: flags.snapshot, host: flags.host, context: flags.context, timeout: flags.timeout }, { toolVersion: this.config.version });
+    const { buildTopology, TopologyFilterError } = await import('../src/analysis/topology.js');
+    let topo;
+    try {
+      topo = buildTopology(opened.snapshot.state, { network: flags.network });
+    } catch (e) {
+      if (e instanceof TopologyFilterError) throw new InputError(e.message, `List the networks with: ${this.config.bin} snapshot show FILE (or docker network ls)`);
+      throw e;
+    }
+    let text: string;
+    if (flags.json) text = JSON.stringify({ source: opened.label, origin: opened.origin, ...topo }, null, 2) + '\n';
+    else if (flags.format === 'mermaid') text = (await import('../src/report/graph-mermaid.js')).renderMermaid(topo);
+    else if (flags.format === 'svg') text = (await import('../src/report/graph-svg.js')).renderSvg(topo);
+    else text = (await import('../src/report/graph-dot.js')).renderDot(topo);
+    if (!flags.output || flags.output === '-') {
+      process.stdout.write(text);
+      return;
+    }
+    const { writeFile, rename } = await import('node:fs/promises');
+    // Temp file then rename: a reader never sees half a picture.
+    const tmp = `${flags.output}.tmp-${process.pid}`;
+    try {
+      await writeFile(tmp, text);
+      await rename(tmp, flags.output);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      throw new SourceError(`cannot write ${flags.output}: ${err.code ?? err.message}`);
+    }
+    if (flags.json) return;
+    process.stderr.write(`Wrote ${flags.output}: ${topo.networks.length} networks, ${topo.containers.length} containers\n`);
+  }
+}

@@ -1,0 +1,198 @@
+// Evaluates a gate policy (src/sources/policy.ts) against a state: each expectation passes, fails,
+// or is unknown (the evidence to decide it is missing — a gate never guesses a pass). Reach
+// verdicts come from analyzeReach, DNS from the DNS predictor, conflicts and exposures from the
+// port analysis, findings from `allFindings`. Pure: no I/O.
+//
+// `allFindings` gathers every finding producer that exists today, for `gate` (`no-findings`) and
+// `snapshot diff`; the doctor catalog replaces its list at merge and callers keep calling it.
+
+import { NetsleuthError } from '../cli/errors.js';
+import type { NetworkState } from '../model/types.js';
+import type { DnsExpectation, Expectation, ExposedExpectation, NoConflictsExpectation, NoFindingsExpectation, Policy, ReachExpectation } from '../sources/policy.js';
+import { DnsPredictError, predictResolution } from './dns/index.js';
+import { dnsChecks } from './dns/checks.js';
+import { analyzePorts, severityAtLeast, type PortsResult } from './ports.js';
+import { canonical, formatHostPort, isLoopback, isWildcard } from './ports-addr.js';
+import { analyzeReach, expectationMet } from './reach.js';
+import type { Finding } from './route-findings.js';
+import { routeFindings } from './route-findings.js';
+
+export type { Finding };
+
+export function allFindings(state: NetworkState): Finding[] {
+  return [...analyzePorts(state).findings, ...routeFindings(state), ...dnsChecks(state)];
+}
+
+export type GateStatus = 'pass' | 'fail' | 'unknown';
+
+export interface GateResult {
+  kind: Expectation['kind'];
+  /** Line of the expectation in the policy file. */
+  line: number;
+  /** The policy's `label:` for it, if any. */
+  label: string | null;
+  /** The expectation in one line, e.g. `reach web → db 5432/tcp: reachable`. */
+  expectation: string;
+  status: GateStatus;
+  /** Why it passed, failed or could not be decided. */
+  message: string;
+  /** The facts behind the status: reach hops that block, conflicting claimants, findings, answers, bindings. */
+  evidence: string[];
+}
+
+export interface GateReport {
+  passed: boolean;
+  counts: Record<GateStatus, number>;
+  results: GateResult[];
+}
+
+interface Ctx {
+  state: NetworkState;
+  ports?: PortsResult;
+  findings?: Finding[];
+}
+
+const portsOf = (cx: Ctx) => (cx.ports ??= analyzePorts(cx.state));
+const findingsOf = (cx: Ctx) => (cx.findings ??= allFindings(cx.state));
+
+function describe(e: Expectation): string {
+  switch (e.kind) {
+    case 'reach':
+      return `reach ${e.from} → ${e.to}${e.port !== null ? ` ${e.port}/${e.protocol}` : ' (icmp)'}: ${e.expect}`;
+    case 'no-conflicts':
+      return `no-conflicts${e.ports ? ` on ${e.ports.join(', ')}` : ''}`;
+    case 'no-findings':
+      return `no-findings${e.codes ? ` ${e.codes.join(', ')}` : ''} at or above ${e.severity}`;
+    case 'dns':
+      return `dns ${e.name} ${e.type} from ${e.from}: ${e.resolvesTo ? `resolves to ${e.resolvesTo.join(', ')}` : e.resolves ? 'resolves' : 'does not resolve'}`;
+    case 'exposed':
+      return `exposed only ${e.allow.length ? e.allow.map((a) => a.text).join(', ') : '(nothing)'}${e.ignoreLoopback ? ' (loopback ignored)' : ''}`;
+  }
+}
+
+type Outcome = Pick<GateResult, 'status' | 'message' | 'evidence'>;
+
+function checkReach(cx: Ctx, e: ReachExpectation): Outcome {
+  let r;
+  try {
+    r = analyzeReach(cx.state, { from: e.from, to: e.to, port: e.port, protocol: e.protocol === 'icmp' ? undefined : e.protocol });
+  } catch (err) {
+    // An unknown container is a fact about this state (it is gone, or renamed), not a policy error.
+    if (err instanceof NetsleuthError) return { status: 'fail', message: err.message, evidence: [] };
+    throw err;
+  }
+  const evidence = [
+    `verdict ${r.verdict}, listening ${String(r.listening)}`,
+    ...r.blocking.map((b) => `${b.first ? 'first block' : 'also blocks'}: ${b.stage} at ${b.where}: ${b.code} ${b.message}`),
+    ...r.reasons.filter((x) => !r.blocking.some((b) => b.code === x.code)).map((x) => `${x.code}: ${x.message}`),
+  ];
+  const unmet = expectationMet(r, e.expect);
+  if (unmet === null) return { status: 'pass', message: `${r.verdict}${e.expect === 'reachable' && r.listening === true ? ', and something listens' : ''}`, evidence };
+  // Undecided evidence is not a failure of the network, but the gate cannot vouch for it either.
+  if (r.verdict === 'unknown') return { status: 'unknown', message: unmet, evidence };
+  return { status: 'fail', message: unmet, evidence };
+}
+
+function checkNoConflicts(cx: Ctx, e: NoConflictsExpectation): Outcome {
+  const all = portsOf(cx).conflicts;
+  const hits = e.ports ? all.filter((c) => e.ports!.some((p) => p >= c.hostPort && p <= (c.hostPortEnd ?? c.hostPort))) : all;
+  const evidence = hits.map((c) => `${formatHostPort(c.hostIp, c.hostPort, c.hostPortEnd)}/${c.protocol}: ${c.claimants.map((x) => `${x.name} on ${formatHostPort(x.hostIp, x.hostPort, x.hostPortEnd)} (${x.kind}${x.active ? '' : `, ${x.state}`})`).join(' vs ')}`);
+  if (hits.length) return { status: 'fail', message: `${hits.length} host-port conflict(s)`, evidence };
+  // Claims the state cannot show: host processes (listeners not captured) and swarm ingress ports.
+  const missing = [
+    ...cx.state.hosts.filter((h) => !h.listeners.value).map((h) => `host ${h.name}: listening sockets not captured (${h.listeners.reason ?? 'unavailable'}); a host process could hold a port`),
+    ...cx.state.hosts.filter((h) => h.daemon.value?.swarm?.state === 'active').map((h) => `host ${h.name}: swarm node; ingress-published service ports are not in the state`),
+  ];
+  if (missing.length) return { status: 'unknown', message: 'no conflict among what was captured, but some claims could not be checked', evidence: missing };
+  return { status: 'pass', message: 'no host-port conflicts', evidence: [] };
+}
+
+function checkNoFindings(cx: Ctx, e: NoFindingsExpectation): Outcome {
+  const hits = findingsOf(cx).filter((f) => severityAtLeast(f.severity, e.severity) && (!e.codes || e.codes.includes(f.code)));
+  const evidence = hits.map((f) => `${f.code} (${f.severity}): ${f.title}`);
+  if (hits.length) return { status: 'fail', message: `${hits.length} finding(s): ${[...new Set(hits.map((f) => f.code))].join(', ')}`, evidence };
+  return { status: 'pass', message: 'no such findings', evidence: [] };
+}
+
+function checkDns(cx: Ctx, e: DnsExpectation): Outcome {
+  let p;
+  try {
+    p = predictResolution(cx.state, { from: e.from, name: e.name, type: e.type });
+  } catch (err) {
+    if (err instanceof DnsPredictError) return { status: 'fail', message: err.message, evidence: [] };
+    throw err;
+  }
+  const addrs = [...new Set(p.answers.filter((a) => a.type === e.type).map((a) => canonical(a.data)))].sort();
+  const evidence = [
+    `verdict ${p.verdict} (${p.certainty})${addrs.length ? `: ${addrs.join(', ')}` : ''}`,
+    ...p.steps.map((s) => `step ${s.index}: ${s.kind} ${s.server} ${s.name} → ${s.outcome}${s.answers.length ? ` ${s.answers.join(', ')}` : ''}`),
+    ...p.missing.map((m) => `missing: ${m}`),
+  ];
+  if (p.verdict === 'unknown' || p.certainty === 'unknown') return { status: 'unknown', message: `the answer cannot be predicted from this state${p.missing.length ? ` (missing: ${p.missing.join(', ')})` : ''}`, evidence };
+  const resolved = p.verdict === 'resolved' && addrs.length > 0;
+  if (e.resolvesTo) {
+    const want = [...new Set(e.resolvesTo.map(canonical))].sort();
+    if (!resolved) return { status: p.verdict === 'servfail' || p.verdict === 'timeout' ? 'unknown' : 'fail', message: `does not resolve (${p.verdict})`, evidence };
+    if (JSON.stringify(want) === JSON.stringify(addrs)) return { status: 'pass', message: `resolves to ${addrs.join(', ')}`, evidence };
+    return { status: 'fail', message: `resolves to ${addrs.join(', ')}, expected ${want.join(', ')}`, evidence };
+  }
+  if (e.resolves) return resolved ? { status: 'pass', message: `resolves to ${addrs.join(', ')}`, evidence } : { status: p.verdict === 'nxdomain' ? 'fail' : 'unknown', message: `does not resolve (${p.verdict})`, evidence };
+  if (resolved) return { status: 'fail', message: `resolves to ${addrs.join(', ')}`, evidence };
+  if (p.verdict === 'nxdomain' || p.verdict === 'resolved') return { status: 'pass', message: p.verdict === 'nxdomain' ? 'NXDOMAIN' : `no ${e.type} records`, evidence };
+  return { status: 'unknown', message: `the lookup ends in ${p.verdict}, so whether the name exists is not known`, evidence };
+}
+
+function checkExposed(cx: Ctx, e: ExposedExpectation): Outcome {
+  const bad: string[] = [];
+  let count = 0;
+  for (const c of cx.state.containers) {
+    // What is published now, and what a stopped container would publish when started.
+    const list = c.running ? c.publishedPorts : c.portBindings;
+    for (const b of list) {
+      const ip = canonical(b.hostIp);
+      if (e.ignoreLoopback && isLoopback(ip)) continue;
+      count++;
+      const lo = b.hostPort;
+      const hi = b.hostPortEnd ?? b.hostPort;
+      const where = `${formatHostPort(ip, lo, hi)}/${b.protocol} → ${c.name}:${b.containerPort}${c.running ? '' : ` (${c.state}; published when started)`}`;
+      if (lo === null || hi === null) {
+        bad.push(`${where}: Docker picks the host port when the container starts, so it cannot be checked against the allow list`);
+        continue;
+      }
+      const ok = e.allow.some(
+        (a) => (a.protocol === null || a.protocol === b.protocol) && lo >= a.port && hi <= a.portEnd && (a.hostIp === null || isWildcard(canonical(a.hostIp)) || canonical(a.hostIp) === ip),
+      );
+      if (!ok) bad.push(where);
+    }
+  }
+  if (bad.length) return { status: 'fail', message: `${bad.length} binding(s) not in the allow list`, evidence: bad };
+  return { status: 'pass', message: `${count} published binding(s), all allowed`, evidence: [] };
+}
+
+export function evaluatePolicy(state: NetworkState, policy: Policy): GateReport {
+  const cx: Ctx = { state };
+  const results: GateResult[] = policy.expectations.map((e) => {
+    let o: Outcome;
+    switch (e.kind) {
+      case 'reach':
+        o = checkReach(cx, e);
+        break;
+      case 'no-conflicts':
+        o = checkNoConflicts(cx, e);
+        break;
+      case 'no-findings':
+        o = checkNoFindings(cx, e);
+        break;
+      case 'dns':
+        o = checkDns(cx, e);
+        break;
+      case 'exposed':
+        o = checkExposed(cx, e);
+        break;
+    }
+    return { kind: e.kind, line: e.line, label: e.label, expectation: describe(e), ...o };
+  });
+  const counts: Record<GateStatus, number> = { pass: 0, fail: 0, unknown: 0 };
+  for (const r of results) counts[r.status]++;
+  return { passed: counts.fail === 0 && counts.unknown === 0, counts, results };
+}

@@ -266,7 +266,6 @@ export function analyzeReach(state: NetworkState, req: ReachRequest, ropts: Reac
 
   const add = (h: ReachHop) => {
     hops.push(h);
-    if (h.status === 'block' || h.status === 'unknown') reasons.push({ code: h.code ?? 'REACH_UNKNOWN', message: h.detail });
   };
   const finish = (): ReachResult => {
     const blocks = hops.filter((h) => h.status === 'block');
@@ -282,7 +281,12 @@ export function analyzeReach(state: NetworkState, req: ReachRequest, ropts: Reac
       verdict,
       listening,
       hops,
-      reasons,
+      // What stops it first, then what is not known, then the listener's story.
+      reasons: [
+        ...blocks.map((h) => ({ code: h.code ?? 'REACH_BLOCKED', message: h.detail })),
+        ...hops.filter((h) => h.status === 'unknown').map((h) => ({ code: h.code ?? 'REACH_UNKNOWN', message: h.detail })),
+        ...reasons,
+      ],
       blocking: blocks.map((h) => ({ stage: h.stage, where: h.where, code: h.code ?? 'REACH_BLOCKED', message: h.detail, first: h.first === true })),
       destination,
       target,
@@ -320,15 +324,15 @@ export function analyzeReach(state: NetworkState, req: ReachRequest, ropts: Reac
   const fromNs = namespaceKey(state, from);
   let toNs = namespaceKey(state, to);
   if (to.kind === 'address' && isLoopback(to.address)) toNs = fromNs;
+  if (fromNs === toNs && fromNs === 'host') {
+    hostLocal(to.kind === 'address' ? to.address : family === 'ipv4' ? '127.0.0.1' : '::1');
+    return finish();
+  }
   if (fromNs === toNs && !fromNs.startsWith('ext:')) {
     const dstAddr = to.kind === 'address' ? to.address : family === 'ipv4' ? '127.0.0.1' : '::1';
-    add({ stage: 'namespace', where: fromNs === 'host' ? 'host' : `container:${bare(fromOwner!.name)}`, status: 'pass', detail: `${from.label} and ${to.label} share one network namespace: the packet goes over the loopback interface, no bridge and no forwarding`, evidence: [fromC && fromC !== fromOwner ? `${bare(fromC.name)}: network mode container:${bare(fromOwner!.name)}` : fromNs === 'host' ? 'network mode host' : 'same namespace'] });
-    assumptions.push('loopback traffic is accepted by the namespace\'s own firewall (rules inside containers are not captured; the host\'s INPUT/OUTPUT are)');
-    if (fromNs === 'host') {
-      // Host-local traffic still passes the host's OUTPUT and INPUT chains.
-      firewallStage(dstAddr, 'lo');
-    }
-    destination = { kind: fromNs === 'host' ? 'host' : 'container', name: fromNs === 'host' ? 'host' : bare(toOwner?.name ?? fromOwner!.name), address: dstAddr, port };
+    add({ stage: 'namespace', where: `container:${bare(fromOwner!.name)}`, status: 'pass', detail: `${from.label} and ${to.label} share one network namespace: the packet goes over the loopback interface, no bridge and no forwarding`, evidence: [fromC && fromC !== fromOwner ? `${bare(fromC.name)}: network mode container:${bare(fromOwner!.name)}` : 'same namespace'] });
+    assumptions.push('loopback traffic is accepted by the namespace\'s own firewall (rules inside containers are not captured)');
+    destination = { kind: 'container', name: bare(toOwner?.name ?? fromOwner!.name), address: dstAddr, port };
     target = { address: dstAddr, port };
     listenerStage(fromNs, dstAddr, port);
     return finish();
@@ -395,7 +399,7 @@ export function analyzeReach(state: NetworkState, req: ReachRequest, ropts: Reac
   if (pk.path === 'forward' && pk.inIface !== pk.outIface) forwardingStage();
 
   // ---- firewall: the NEW packet
-  const fw = firewallStage(pk.dst, null);
+  const fw = firewallStage();
 
   // ---- where the packet ends up
   let finalDst = fw?.finalPacket?.dst ?? pk.dst;
@@ -495,26 +499,67 @@ export function analyzeReach(state: NetworkState, req: ReachRequest, ropts: Reac
     else add({ stage: 'forwarding', where: 'host', status: 'unknown', code: 'EVIDENCE_MISSING_SYSCTL', detail: `${key} was not captured: whether the host forwards is unknown`, evidence: [] });
   }
 
-  function firewallStage(dst: string, loIface: string | null): FirewallTrace | null {
-    let b: BuiltFlow;
-    if (!loIface) b = built;
-    else {
-      // Host to itself: OUTPUT then INPUT over lo.
-      const base = buildFlow(state, { from: 'host', to: 'host', port: port ?? 1, protocol: flowProto });
-      if (!base.packet) return null;
-      base.packet.dst = dst;
-      base.packet.src = dst;
-      b = base;
-      if (protocol === 'icmp') Object.assign(b.packet!, { protocol: family === 'ipv4' ? 'icmp' : 'icmpv6', sport: null, dport: null, icmpType: family === 'ipv4' ? 8 : 128, icmpCode: 0 });
-    }
-    const t = traceBuilt(state, b, { from: req.from, to: req.to, port: port ?? 0, protocol: flowProto }, how);
+  function firewallStage(): FirewallTrace {
+    const t = traceBuilt(state, built, { from: req.from, to: req.to, port: port ?? 0, protocol: flowProto }, how);
     fwHop(t, 'firewall', 'request');
-    if (loIface && b.packet) {
-      // Over lo the packet comes back in: INPUT decides too.
-      const back: BuiltFlow = { ...b, packet: { ...b.packet, path: 'input', inIface: loIface, outIface: null, notes: [] } };
-      fwHop(traceBuilt(state, back, { from: req.from, to: req.to, port: port ?? 0, protocol: flowProto }, how), 'firewall', 'request (in on lo)');
-    }
     return t;
+  }
+
+  /**
+   * The host (or a host-network container) to one of the host's own addresses: OUTPUT, where the
+   * nat table may DNAT a published port to a container; otherwise over lo into INPUT (with the
+   * NAT conntrack bound in OUTPUT), to a host socket — which may be docker-proxy, whose own leg
+   * to the container is followed.
+   */
+  function hostLocal(dstAddr: string): void {
+    const base = buildFlow(state, { from: 'host', to: 'host', port: port ?? 1, protocol: flowProto });
+    const icmp = protocol === 'icmp' ? { protocol: family === 'ipv4' ? 'icmp' : 'icmpv6', sport: null, dport: null, icmpType: family === 'ipv4' ? 8 : 128, icmpCode: 0 } : {};
+    const rs = hostRuleset(hostOf(state), family).ruleset;
+    const client = rs && protocol !== 'icmp' ? ephemeralRepresentative(rs, ephemeralRange(hostOf(state)).range) : null;
+    target = { address: dstAddr, port };
+    if (!base.packet) {
+      add({ stage: 'firewall', where: 'netfilter', status: 'unknown', code: base.problem?.code ?? 'FLOW_UNBUILT', detail: base.problem?.message ?? 'the packet could not be built', evidence: [] });
+      return;
+    }
+    const out: BuiltFlow = { ...base, packet: { ...base.packet, src: dstAddr, dst: dstAddr, sport: client, outIface: 'lo', ...icmp } };
+    const t = traceBuilt(state, out, { from: req.from, to: req.to, port: port ?? 0, protocol: flowProto }, how);
+    fwHop(t, 'firewall', 'request (OUTPUT)');
+    const finalDst = t.finalPacket?.dst ?? dstAddr;
+    const finalPort = port === null ? null : (t.finalPacket?.dport ?? port);
+    if (canonicalAddr(finalDst) !== canonicalAddr(dstAddr) && !hostHasAddress(state, finalDst)) {
+      // nat OUTPUT sent it to a container (a published port reached from the host itself).
+      const dn = t.natSteps.find((n) => n.kind === 'DNAT');
+      const c = containerByAddress(state, finalDst);
+      add({ stage: 'firewall', where: `netfilter ${dn?.table ?? 'nat'}/${dn?.chain ?? 'OUTPUT'}`, status: 'info', detail: `DNAT ${dstAddr}:${port ?? ''} → ${finalDst}:${finalPort ?? ''}${c ? ` (${bare(c.name)})` : ''}: a published port, translated in OUTPUT`, evidence: dn ? [dn.rule] : [] });
+      routeStage('host', finalDst, 'route', c ? `after DNAT to ${bare(c.name)}` : 'after DNAT');
+      const owner = c ? namespaceOwner(state, c) : null;
+      const bridge = c?.endpoints.map((e) => networkOf(state, e.networkId, e.networkName)).find((n) => n?.bridgeName)?.bridgeName ?? null;
+      const reply: BuiltFlow = {
+        from: base.to,
+        to: base.from,
+        family,
+        problem: null,
+        packet: { ...out.packet!, src: finalDst, dst: dstAddr, sport: protocol === 'icmp' ? null : finalPort, dport: client, ctState: 'ESTABLISHED', path: 'input', inIface: bridge, outIface: null, srcLocal: false, dstLocal: true, ...(protocol === 'icmp' ? { icmpType: family === 'ipv4' ? 0 : 129 } : {}), notes: [] },
+      };
+      fwHop(traceBuilt(state, reply, { from: req.to, to: req.from, port: 0, protocol: flowProto, ctState: 'ESTABLISHED' }, how), 'return', 'the reply (ESTABLISHED)');
+      destination = { kind: c ? 'container' : 'outside', name: c ? bare(c.name) : null, address: finalDst, port: finalPort };
+      if (owner) listenerStage(`c:${owner.id}`, finalDst, finalPort);
+      return;
+    }
+    add({ stage: 'namespace', where: 'host', status: 'pass', detail: `${from.label} and ${to.label} are the host's own network namespace: the packet loops back over lo`, evidence: [fromC ? `${bare(fromC.name)}: network mode host` : 'host'] });
+    const back: BuiltFlow = { ...out, packet: { ...out.packet!, path: 'input', inIface: 'lo', outIface: null, natBound: true, notes: [] } };
+    fwHop(traceBuilt(state, back, { from: req.from, to: req.to, port: port ?? 0, protocol: flowProto }, how), 'firewall', 'request (in on lo)');
+    if (port !== null && protocol !== 'icmp') {
+      const leg = proxyLeg(dstAddr, port, protocol);
+      if (leg) {
+        destination = { kind: 'container', name: bare(leg.container.name), address: leg.address, port: leg.port };
+        const owner = namespaceOwner(state, leg.container);
+        if (owner) listenerStage(`c:${owner.id}`, leg.address, leg.port);
+        return;
+      }
+    }
+    destination = { kind: 'host', name: 'host', address: dstAddr, port };
+    listenerStage('host', dstAddr, port);
   }
 
   function fwHop(t: FirewallTrace, stage: ReachStage, what: string): void {

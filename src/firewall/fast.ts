@@ -269,6 +269,8 @@ function fill(pr: Program, pk: Packet): boolean {
   }
   const path = pk.path;
   if (path !== 'forward' && path !== 'input' && path !== 'output') return false;
+  // Rare (loopback re-entry): the full walk handles NAT already bound by conntrack.
+  if (pk.natBound === true) return false;
   const ct = pk.ctState;
   if (ct !== 'NEW' && ct !== 'ESTABLISHED' && ct !== 'RELATED' && ct !== 'INVALID') return false;
   p.family = family;

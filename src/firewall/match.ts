@@ -38,6 +38,8 @@ export interface PState {
   origDport: number;
   dnat: boolean;
   snat: boolean;
+  /** NAT already bound by conntrack (see Packet.natBound): nat chains are skipped. */
+  natBound?: boolean;
   srcChanged: boolean;
   dstChanged: boolean;
   srcLocalHint: boolean | undefined;

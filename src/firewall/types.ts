@@ -190,6 +190,11 @@ export interface Packet {
   icmpCode?: number;
   /** TCP flags set on the packet, e.g. ['SYN']. Unknown when absent. */
   tcpFlags?: string[];
+  /**
+   * The connection's NAT was already decided (a locally generated packet looping back in on lo:
+   * conntrack bound its NAT in OUTPUT), so nat chains are not consulted although the state is NEW.
+   */
+  natBound?: boolean;
   /** Bridge-netfilter information. Absent = unknown; `{bridged: false}` = routed, not bridged. */
   physdev?: { bridged: boolean; inPort?: string; outPort?: string };
 }

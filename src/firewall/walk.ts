@@ -284,6 +284,7 @@ export function initPState(pk: Packet, family: Family): PState {
     origDport: dport,
     dnat: false,
     snat: false,
+    natBound: pk.natBound === true,
     srcChanged: false,
     dstChanged: false,
     srcLocalHint: pk.srcLocal,
@@ -383,11 +384,13 @@ function walkOnce(engine: Engine, p: PState, cx: EvalCtx, opts: EvaluateOptions,
   const runTable = (hook: Hook, entry: HookEntry): boolean => {
     const start = entry.chain;
     const table = entry.table;
-    if (entry.nat && p.ct !== 'NEW') {
+    if (entry.nat && (p.ct !== 'NEW' || p.natBound)) {
       if (start.rules.length > 0 && !leaf.notes.some((n) => n.code === 'FW_NAT_NOT_TRAVERSED')) {
         leaf.notes.push({
           code: 'FW_NAT_NOT_TRAVERSED',
-          message: `the packet is ${p.ct}: nat chains are only traversed by the first packet of a connection; any NAT comes from the existing conntrack entry (not modelled), so addresses are taken as given`,
+          message: p.natBound
+            ? 'the connection\'s NAT was bound when it was first seen (OUTPUT, for a packet looping back over lo): nat chains are not consulted again'
+            : `the packet is ${p.ct}: nat chains are only traversed by the first packet of a connection; any NAT comes from the existing conntrack entry (not modelled), so addresses are taken as given`,
         });
       }
       return false;

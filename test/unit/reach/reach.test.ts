@@ -122,6 +122,8 @@ function withNetns(c: Container, ip: string, gw: string, listeners: Listener[] |
 }
 
 interface Opts {
+  /** web's app bound to 127.0.0.1 instead of 0.0.0.0. */
+  webLoopback?: boolean;
   rules?: string | null;
   forward?: '0' | '1' | null;
   bnf?: '0' | '1';
@@ -135,7 +137,12 @@ function world(o: Opts = {}) {
   const macPriv = network('lanpriv', '192.168.60.0/24', { driver: 'macvlan', bridgeName: null, options: { parent: 'eth0', macvlan_mode: 'private' } });
   const weave = network('weave', '10.32.0.0/12', { driver: 'weaveworks/net-plugin:latest', bridgeName: null });
   const L = o.listeners !== false;
-  const web = withNetns(container('web', netA, '172.18.0.2'), '172.18.0.2', '172.18.0.1', L ? [listen('0.0.0.0', 80)] : null);
+  const web = withNetns(
+    container('web', netA, '172.18.0.2', { publishedPorts: [{ containerPort: 80, protocol: 'tcp', hostIp: '0.0.0.0', hostPort: 8080, hostPortEnd: null }] }),
+    '172.18.0.2',
+    '172.18.0.1',
+    L ? [listen(o.webLoopback ? '127.0.0.1' : '0.0.0.0', 80)] : null,
+  );
   const db = withNetns(container('db', netA, '172.18.0.3'), '172.18.0.3', '172.18.0.1', L ? [listen('127.0.0.1', 5432), listen('0.0.0.0', 6000, 'udp')] : null);
   const other = withNetns(container('other', netB, '172.19.0.2'), '172.19.0.2', '172.19.0.1', L ? [listen('0.0.0.0', 80)] : null);
   const m1 = container('m1', mac, '192.168.50.10');
@@ -155,7 +162,7 @@ function world(o: Opts = {}) {
       { family: 'ipv4' as const, priority: 32766, invert: false, from: null, to: null, iif: null, oif: null, fwmark: null, action: 'lookup' as const, table: 'main', target: null, suppressPrefixLength: null },
     ]),
     firewall: rules === null ? { status: 'unavailable', source: 'test', reason: 'not root', value: null } : ok({ iptablesSave: rules, ip6tablesSave: null, nftJson: null, ipsetSave: null, iptablesBackend: 'legacy' as const }),
-    listeners: L ? ok([listen('0.0.0.0', 22)]) : { status: 'unavailable', source: 'test', reason: 'not root', value: null },
+    listeners: L ? ok([listen('0.0.0.0', 22), { ...listen('0.0.0.0', 8080), process: { name: 'docker-proxy', pid: 77 } }]) : { status: 'unavailable', source: 'test', reason: 'not root', value: null },
     sysctls: ok(sysctls),
   });
   if (o.forward === null) h.daemon = { ...h.daemon, value: { ...h.daemon.value!, ipv4Forwarding: null } };
@@ -228,6 +235,35 @@ describe('reach on built snapshots', () => {
     expect(reach(world(), 'p1', 'p2', null).blocking[0]!.code).toBe('MACVLAN_PRIVATE');
     expect(reach(world(), 'host', 'm1', null).blocking[0]!.code).toBe('MACVLAN_HOST_ISOLATION');
     expect(reach(world(), 'm1', 'host', null).blocking[0]!.code).toBe('MACVLAN_HOST_ISOLATION');
+  });
+
+  it('the host to its own address on a published port: DNAT in nat OUTPUT to the container (not docker-proxy)', () => {
+    const r = reach(world(), 'host', '203.0.113.10', 8080);
+    expect(r.hops.some((h) => h.detail.includes('translated in OUTPUT'))).toBe(true);
+    expect(r.hops.some((h) => h.where.includes('FORWARD'))).toBe(false);
+    expect(r.destination).toMatchObject({ kind: 'container', name: 'web', port: 80 });
+    expect(r.verdict).toBe('reachable');
+    expect(r.listening).toBe(true);
+    // The app inside listens on 127.0.0.1 only: the DNATed SYN is refused.
+    const lo = reach(world({ webLoopback: true }), 'host', '203.0.113.10', 8080);
+    expect(lo.listening).toBe(false);
+    expect(lo.reasons.map((x) => x.code)).toContain('LISTENER_LOOPBACK_ONLY');
+  });
+
+  it('the host to 127.0.0.1 on a published port: no DNAT (! -d 127.0.0.0/8), docker-proxy answers and its leg decides', () => {
+    const r = reach(world(), 'host', '127.0.0.1', 8080);
+    expect(r.hops.some((h) => h.detail.startsWith('DNAT'))).toBe(false);
+    expect(r.hops.some((h) => h.stage === 'proxy')).toBe(true);
+    expect(r.destination).toMatchObject({ kind: 'container', name: 'web', port: 80 });
+    expect(r.listening).toBe(true);
+    expect(reach(world({ webLoopback: true }), 'host', '127.0.0.1', 8080).listening).toBe(false);
+  });
+
+  it('the host to a host port with nothing behind it: lo, INPUT, no socket', () => {
+    const r = reach(world(), 'host', '203.0.113.10', 9);
+    expect(r.destination).toMatchObject({ kind: 'host', port: 9 });
+    expect(r.listening).toBe(false);
+    expect(r.hops.filter((h) => h.stage === 'firewall').map((h) => h.detail)).toEqual(['request (OUTPUT) accepted by filter/OUTPUT policy', 'request (in on lo) accepted by filter/INPUT policy']);
   });
 
   it('a plug-in driver is unknown, naming the driver', () => {

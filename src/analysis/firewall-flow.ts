@@ -607,7 +607,14 @@ export function traceWith(
 
 /** The whole analysis: resolve, build the packet, evaluate against the host's captured ruleset. */
 export function traceFlow(state: NetworkState, req: FlowRequest): FirewallTrace {
-  const built = buildFlow(state, req);
+  return traceBuilt(state, buildFlow(state, req), req);
+}
+
+/**
+ * Evaluate an already built flow against the host's captured ruleset. `reach` uses it to
+ * evaluate packets it shapes itself (ICMP echo, the reply of a connection).
+ */
+export function traceBuilt(state: NetworkState, built: BuiltFlow, req: FlowRequest): FirewallTrace {
   if (!built.packet) return unknownTrace(built, req, [built.problem!], null);
   const host = hostOf(state);
   const hr = hostRuleset(host, built.family);

@@ -179,8 +179,8 @@ function hostOf(state: NetworkState, c: Container | null): Host | null {
   return state.hosts[0] ?? null;
 }
 
-/** The container whose namespace `c` runs in (itself, or the target of `container:` mode). */
-function namespaceOwner(state: NetworkState, c: Container): Container | null {
+/** The container whose namespace `c` runs in (itself, or the target of `container:` mode). Exported for reach. */
+export function namespaceOwner(state: NetworkState, c: Container): Container | null {
   let cur: Container = c;
   for (let i = 0; i < 8 && cur.networkMode.kind === 'container'; i++) {
     const ref = cur.networkMode.container;

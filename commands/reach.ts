@@ -1,0 +1,57 @@
+import { Args, Flags } from '@oclif/core';
+import { NetsleuthCommand, jsonFlag, sourceFlags } from '../src/cli/base.js';
+import { GateFailure } from '../src/cli/errors.js';
+
+export default class Reach extends NetsleuthCommand {
+  static override summary = 'Can FROM reach TO (on a port)? One verdict with every hop, the first blocking stage, and whether anything listens.';
+  static override description = [
+    "Walks the packet the way the host does: FROM's namespace and routes, the bridge or driver (macvlan/ipvlan/overlay), the host's routing tables and ip_forward, the host firewall (raw, mangle, nat with DNAT for published ports, filter, Docker's chains, nftables), docker-proxy for published ports it answers, then the reply (route back, ESTABLISHED through the firewall). Every stage is evaluated even after one blocks, so all blockers are listed and the first is flagged.",
+    'The path verdict is reachable, blocked or unknown (missing evidence is named, never guessed). Whether something listens is separate: `listening` is true, false (nothing bound, or bound to 127.0.0.1 only) or unknown. Without --port the question is ICMP echo (ping).',
+    'FROM and TO are a container name or id prefix, an IP address, or `host`. --expect makes it a CI gate: exit 1 when the answer differs (reachable also needs something listening when that is known).',
+  ].join('\n\n');
+  static override examples = [
+    '<%= config.bin %> reach shop-web-1 shop-db-1 --port 5432/tcp --snapshot docs/examples/example.snapshot.json',
+    '<%= config.bin %> reach shop-proxy-1 host --port 8080 -s docs/examples/example.snapshot.json --verbose',
+    '<%= config.bin %> reach web db --port 5432 --expect reachable          # CI gate on the live daemon',
+    '<%= config.bin %> reach web 10.0.0.5 --json | jq .verdict               # ICMP echo',
+  ];
+  static override args = {
+    from: Args.string({ description: 'Source: container name or id prefix, IP address, or "host"', required: true }),
+    to: Args.string({ description: 'Destination: container name or id prefix, IP address, or "host"', required: true }),
+  };
+  static override flags = {
+    ...jsonFlag,
+    ...sourceFlags,
+    port: Flags.string({ char: 'p', description: 'Destination port: N/tcp, N/udp or N (tcp). Without it: ICMP echo.' }),
+    expect: Flags.string({ description: 'Exit 1 unless the answer is this (a CI gate).', options: ['reachable', 'blocked'] }),
+    verbose: Flags.boolean({ char: 'v', description: 'Show the rule, route or socket behind each step.', default: false }),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Reach);
+    this.setOutput(flags.json);
+    let port: number | null = null;
+    let protocol: 'tcp' | 'udp' = 'tcp';
+    if (flags.port !== undefined) {
+      const { parsePortSpec } = await import('../src/analysis/firewall-flow.js');
+      ({ port, protocol } = parsePortSpec(flags.port));
+    }
+    const { openSource } = await import('../src/sources/open.js');
+    const opened = await openSource(flags, { toolVersion: this.config.version });
+    const { analyzeReach, expectationMet } = await import('../src/analysis/reach.js');
+    const result = analyzeReach(opened.snapshot.state, { from: args.from, to: args.to, port, protocol });
+    if (flags.json) this.printJson(result);
+    else {
+      const { renderReach } = await import('../src/report/reach.js');
+      this.print(renderReach(result, { verbose: flags.verbose }));
+    }
+    if (flags.expect) {
+      const miss = expectationMet(result, flags.expect as 'reachable' | 'blocked');
+      if (miss) {
+        if (!flags.json) throw new GateFailure(miss);
+        process.stderr.write(`netsleuth: ${miss}\n`);
+        process.exitCode = new GateFailure(miss).exitCode;
+      }
+    }
+  }
+}

@@ -1,0 +1,639 @@
+// `netsleuth reach FROM TO [--port N/proto]`: is a packet from FROM delivered to TO's network stack,
+// and does something listen there? One verdict built from stages, each with its evidence:
+//
+//   source      FROM can send at all (running, not network mode none)
+//   namespace   FROM and TO share a network namespace (container: mode, host mode, loopback)
+//   driver      non-bridge drivers: macvlan/ipvlan switching and their parent isolation, overlay
+//   route       FROM's routes, then the host's tables (src/analysis/route.ts)
+//   forwarding  net.ipv4.ip_forward for routed (not bridged) traffic
+//   firewall    the host's netfilter walk for the NEW packet, with DNAT (src/analysis/firewall-flow.ts)
+//   proxy       a published port answered by docker-proxy on the host: its own leg to the container
+//   return      the reply: route back and the netfilter walk for the ESTABLISHED reply
+//   listener    a socket bound to the (post-DNAT) address and port in TO's namespace
+//
+// Every stage is evaluated even after one blocks ("fixing one drop often reveals the next"); the
+// first blocking stage on the path is flagged. `reachable` needs every stage to pass on evidence;
+// a stage that lacks evidence makes the verdict `unknown` naming it. Pure: no I/O.
+
+import { InputError } from '../cli/errors.js';
+import type { AddressFamily, Container, Host, Listener, Network, NetworkState } from '../model/types.js';
+import { parseAddr } from '../net/addr.js';
+import {
+  type BuiltFlow,
+  type FirewallTrace,
+  type FlowProtocol,
+  buildFlow,
+  hostFacts,
+  traceBuilt,
+} from './firewall-flow.js';
+import { RouteSubjectError, type RouteTrace, type Subject, namespaceOwner, resolveSubject, traceRoute } from './route.js';
+
+export type ReachVerdict = 'reachable' | 'blocked' | 'unknown';
+export type Listening = true | false | 'unknown';
+export type ReachProtocol = FlowProtocol | 'icmp';
+export type ReachStage = 'source' | 'namespace' | 'driver' | 'route' | 'forwarding' | 'firewall' | 'proxy' | 'return' | 'listener';
+export type HopStatus = 'pass' | 'block' | 'unknown' | 'info';
+
+export interface ReachRequest {
+  from: string;
+  to: string;
+  /** null/absent: ICMP echo (ping). */
+  port?: number | null;
+  protocol?: FlowProtocol;
+}
+
+export interface ReachHop {
+  stage: ReachStage;
+  /** Where the packet is: `container:web`, `host`, `bridge:br-1a2b`, `netfilter`, ... */
+  where: string;
+  status: HopStatus;
+  /** One sentence: what decided this step. */
+  detail: string;
+  /** Rule text, route, sysctl, socket: what proves it. */
+  evidence: string[];
+  /** Set on a blocking hop: its reason code, and whether it is the first block on the path. */
+  code?: string;
+  first?: boolean;
+}
+
+export interface ReachReason {
+  code: string;
+  message: string;
+}
+
+export interface ReachDestination {
+  /** What finally receives the packet (after DNAT and docker-proxy). */
+  kind: 'container' | 'host' | 'outside';
+  name: string | null;
+  address: string | null;
+  port: number | null;
+}
+
+export interface ReachResult {
+  from: string;
+  to: string;
+  port: number | null;
+  protocol: ReachProtocol;
+  family: AddressFamily;
+  verdict: ReachVerdict;
+  listening: Listening;
+  hops: ReachHop[];
+  reasons: ReachReason[];
+  /** Every blocking stage, in path order; the first is where the packet dies today. */
+  blocking: Array<{ stage: ReachStage; where: string; code: string; message: string; first: boolean }>;
+  destination: ReachDestination | null;
+  assumptions: string[];
+  probe: null | { method: string; result: string; latencyMs: number | null };
+  agreement: null | boolean;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const EPHEMERAL_NOTE = "the reply goes to the client's ephemeral port, which is not known: rules matching it are undecided";
+
+function bare(n: string): string {
+  return n.startsWith('/') ? n.slice(1) : n;
+}
+
+function hostOf(state: NetworkState): Host | null {
+  return state.hosts[0] ?? null;
+}
+
+function isLoopback(addr: string): boolean {
+  const a = parseAddr(addr);
+  if (!a) return false;
+  return a.family === 'ipv4' ? addr.startsWith('127.') : a.value === 1n;
+}
+
+function networkOf(state: NetworkState, id: string, name: string): Network | null {
+  return state.networks.find((n) => n.id === id) ?? state.networks.find((n) => n.name === name) ?? null;
+}
+
+const addrIndexCache = new WeakMap<NetworkState, Map<string, Container>>();
+function containerByAddress(state: NetworkState, address: string): Container | null {
+  let idx = addrIndexCache.get(state);
+  if (!idx) {
+    idx = new Map();
+    for (const c of state.containers) {
+      for (const e of c.endpoints) {
+        for (const a of [e.ipv4, e.ipv6]) if (a) idx.set(canonicalAddr(a.address), c);
+      }
+    }
+    addrIndexCache.set(state, idx);
+  }
+  return idx.get(canonicalAddr(address)) ?? null;
+}
+
+function canonicalAddr(a: string): string {
+  const p = parseAddr(a);
+  return p ? `${p.family}:${p.value.toString(16)}` : a;
+}
+
+function hostHasAddress(state: NetworkState, address: string): boolean {
+  const want = canonicalAddr(address);
+  for (const i of hostOf(state)?.interfaces.value ?? []) for (const a of i.addresses) if (canonicalAddr(a.address) === want) return true;
+  // Without captured interfaces the bridge gateways are still the host's.
+  for (const n of state.networks) for (const c of n.ipam.configs) if (c.gateway && canonicalAddr(c.gateway) === want && n.driver === 'bridge') return true;
+  return false;
+}
+
+/** The namespace a subject lives in: `host`, `c:<owner id>`, or `ext:<address>`. */
+function namespaceKey(state: NetworkState, s: Subject): string {
+  if (s.kind === 'host') return 'host';
+  if (s.kind === 'container') {
+    const owner = namespaceOwner(state, s.container);
+    if (!owner) return `missing:${s.container.id}`;
+    return owner.networkMode.kind === 'host' ? 'host' : `c:${owner.id}`;
+  }
+  const c = containerByAddress(state, s.address);
+  if (c) return namespaceKey(state, { kind: 'container', label: c.name, container: c });
+  if (hostHasAddress(state, s.address)) return 'host';
+  return `ext:${canonicalAddr(s.address)}`;
+}
+
+function subjectContainer(state: NetworkState, s: Subject): Container | null {
+  if (s.kind === 'container') return s.container;
+  if (s.kind === 'address') return containerByAddress(state, s.address);
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Listener matching
+
+function listenersIn(state: NetworkState, ns: string): { list: Listener[] | null; why: string | null; where: string } {
+  if (ns === 'host') {
+    const h = hostOf(state);
+    const sec = h?.listeners;
+    if (!sec || sec.status === 'unavailable' || !sec.value) return { list: null, why: `the host's listening sockets were not captured${sec?.reason ? ` (${sec.reason})` : ''}`, where: 'host' };
+    return { list: sec.value, why: sec.status === 'partial' ? `the host's listening sockets are partial${sec.reason ? ` (${sec.reason})` : ''}` : null, where: 'host' };
+  }
+  const c = state.containers.find((x) => `c:${x.id}` === ns);
+  if (!c) return { list: null, why: 'the destination namespace is not in the state', where: ns };
+  const sec = c.netns;
+  if (sec.status === 'unavailable' || !sec.value) return { list: null, why: `the sockets inside ${bare(c.name)} were not captured${sec.reason ? ` (${sec.reason})` : ''}`, where: `container:${bare(c.name)}` };
+  return { list: sec.value.listeners, why: null, where: `container:${bare(c.name)}` };
+}
+
+interface ListenerCheck {
+  listening: Listening;
+  code: string;
+  detail: string;
+  evidence: string[];
+}
+
+function fmtListener(l: Listener): string {
+  const a = l.address.includes(':') ? `[${l.address}]` : l.address;
+  return `${l.protocol} ${a}:${l.port}${l.process ? ` (${l.process.name}, pid ${l.process.pid})` : ''}`;
+}
+
+/** Does a socket in `ns` accept `protocol` packets for dst:port? */
+function checkListener(state: NetworkState, ns: string, dst: string, port: number, protocol: FlowProtocol): ListenerCheck {
+  const { list, why, where } = listenersIn(state, ns);
+  if (!list) return { listening: 'unknown', code: 'LISTENER_EVIDENCE_MISSING', detail: why!, evidence: [] };
+  const d = parseAddr(dst);
+  const loop = isLoopback(dst);
+  const onPort = list.filter((l) => l.protocol === protocol && l.port === port);
+  const accepts = (l: Listener): boolean => {
+    const la = parseAddr(l.address);
+    if (!la || !d) return false;
+    if (la.value === 0n) {
+      // 0.0.0.0 takes IPv4; :: takes IPv6 and (bindv6only=0, the default) IPv4 too.
+      return la.family === d.family || (la.family === 'ipv6' && d.family === 'ipv4');
+    }
+    if (la.family === 'ipv6' && d.family === 'ipv4' && l.address.toLowerCase().startsWith('::ffff:')) {
+      return canonicalAddr(l.address.slice(7)) === canonicalAddr(dst);
+    }
+    return canonicalAddr(l.address) === canonicalAddr(dst);
+  };
+  const hit = onPort.filter(accepts);
+  if (hit.length > 0) {
+    return { listening: true, code: 'LISTENER_FOUND', detail: `${where}: ${fmtListener(hit[0]!)} accepts ${dst}:${port}`, evidence: hit.map(fmtListener) };
+  }
+  if (onPort.length > 0) {
+    const lo = onPort.every((l) => isLoopback(l.address));
+    if (lo && !loop) {
+      return { listening: false, code: 'LISTENER_LOOPBACK_ONLY', detail: `${where}: the socket on port ${port} is bound to loopback only (${onPort.map(fmtListener).join(', ')}), so packets for ${dst} are refused`, evidence: onPort.map(fmtListener) };
+    }
+    return { listening: false, code: 'LISTENER_OTHER_ADDRESS', detail: `${where}: port ${port}/${protocol} is bound to other addresses (${onPort.map(fmtListener).join(', ')}), not ${dst}`, evidence: onPort.map(fmtListener) };
+  }
+  const tail = why ? ` (${why})` : '';
+  if (why) return { listening: 'unknown', code: 'LISTENER_EVIDENCE_PARTIAL', detail: `${where}: no socket seen on ${port}/${protocol}${tail}`, evidence: [] };
+  return { listening: false, code: 'LISTENER_NONE', detail: `${where}: nothing listens on ${port}/${protocol}${protocol === 'tcp' ? ' (the connection is refused with a RST)' : ' (an ICMP port-unreachable comes back)'}`, evidence: [] };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export function analyzeReach(state: NetworkState, req: ReachRequest): ReachResult {
+  let from: Subject;
+  let to: Subject;
+  try {
+    from = resolveSubject(state, req.from);
+    to = resolveSubject(state, req.to);
+  } catch (e) {
+    if (e instanceof RouteSubjectError) throw new InputError(e.message, 'FROM/TO: a container name or id prefix, an IP address, or "host".');
+    throw e;
+  }
+  const port = req.port ?? null;
+  const protocol: ReachProtocol = port === null ? 'icmp' : (req.protocol ?? 'tcp');
+  if (port !== null && (port < 1 || port > 65535 || !Number.isInteger(port))) throw new InputError(`port ${port} is out of range (1-65535)`);
+
+  const hops: ReachHop[] = [];
+  const reasons: ReachReason[] = [];
+  const assumptions: string[] = [];
+  let family: AddressFamily = 'ipv4';
+  for (const s of [from, to]) if (s.kind === 'address' && parseAddr(s.address)?.family === 'ipv6') family = 'ipv6';
+  let listening: Listening = 'unknown';
+  let destination: ReachDestination | null = null;
+
+  const add = (h: ReachHop) => {
+    hops.push(h);
+    if (h.status === 'block' || h.status === 'unknown') reasons.push({ code: h.code ?? 'REACH_UNKNOWN', message: h.detail });
+  };
+  const finish = (): ReachResult => {
+    const blocks = hops.filter((h) => h.status === 'block');
+    blocks.forEach((h, i) => (h.first = i === 0));
+    const verdict: ReachVerdict = blocks.length > 0 ? 'blocked' : hops.some((h) => h.status === 'unknown') ? 'unknown' : 'reachable';
+    if (verdict !== 'reachable' && protocol === 'icmp') listening = listening === true ? true : listening;
+    return {
+      from: from.label,
+      to: to.label,
+      port,
+      protocol,
+      family,
+      verdict,
+      listening,
+      hops,
+      reasons,
+      blocking: blocks.map((h) => ({ stage: h.stage, where: h.where, code: h.code ?? 'REACH_BLOCKED', message: h.detail, first: h.first === true })),
+      destination,
+      assumptions: [...new Set(assumptions)],
+      probe: null,
+      agreement: null,
+    };
+  };
+
+  // ---- source and destination can take part at all
+  const fromC = subjectContainer(state, from);
+  const toC = subjectContainer(state, to);
+  const fromOwner = fromC ? namespaceOwner(state, fromC) : null;
+  const toOwner = toC ? namespaceOwner(state, toC) : null;
+  if (fromC && !fromOwner) {
+    add({ stage: 'source', where: `container:${bare(fromC.name)}`, status: 'unknown', code: 'NETNS_OWNER_MISSING', detail: `${bare(fromC.name)} shares the network namespace of a container that is not in the state`, evidence: [] });
+    return finish();
+  }
+  if (toC && !toOwner) {
+    add({ stage: 'source', where: `container:${bare(toC.name)}`, status: 'unknown', code: 'NETNS_OWNER_MISSING', detail: `${bare(toC.name)} shares the network namespace of a container that is not in the state`, evidence: [] });
+    return finish();
+  }
+  for (const [c, owner, role] of [[fromC, fromOwner, 'source'], [toC, toOwner, 'destination']] as const) {
+    if (!c || !owner) continue;
+    if (!owner.running) {
+      add({ stage: 'source', where: `container:${bare(c.name)}`, status: 'block', code: role === 'source' ? 'REACH_SOURCE_NOT_RUNNING' : 'REACH_DEST_NOT_RUNNING', detail: `${role} ${bare(c.name)}${owner !== c ? ` (namespace of ${bare(owner.name)})` : ''} is ${owner.state}: a stopped container has no network namespace`, evidence: [`state: ${owner.state}`] });
+    }
+  }
+  if (hops.some((h) => h.status === 'block')) return finish();
+
+  const flowPort = port ?? 1;
+  const flowProto: FlowProtocol = protocol === 'icmp' ? 'tcp' : protocol;
+
+  // ---- same namespace: loopback, no bridge, no firewall path of interest
+  const fromNs = namespaceKey(state, from);
+  let toNs = namespaceKey(state, to);
+  if (to.kind === 'address' && isLoopback(to.address)) toNs = fromNs;
+  if (fromNs === toNs && !fromNs.startsWith('ext:')) {
+    const dstAddr = to.kind === 'address' ? to.address : family === 'ipv4' ? '127.0.0.1' : '::1';
+    add({ stage: 'namespace', where: fromNs === 'host' ? 'host' : `container:${bare(fromOwner!.name)}`, status: 'pass', detail: `${from.label} and ${to.label} share one network namespace: the packet goes over the loopback interface, no bridge and no forwarding`, evidence: [fromC && fromC !== fromOwner ? `${bare(fromC.name)}: network mode container:${bare(fromOwner!.name)}` : fromNs === 'host' ? 'network mode host' : 'same namespace'] });
+    assumptions.push('loopback traffic is accepted by the namespace\'s own firewall (rules inside containers are not captured; the host\'s INPUT/OUTPUT are)');
+    if (fromNs === 'host') {
+      // Host-local traffic still passes the host's OUTPUT and INPUT chains.
+      firewallStage(dstAddr, 'lo');
+    }
+    destination = { kind: fromNs === 'host' ? 'host' : 'container', name: fromNs === 'host' ? 'host' : bare(toOwner?.name ?? fromOwner!.name), address: dstAddr, port };
+    listenerStage(fromNs, dstAddr, port);
+    return finish();
+  }
+  if (fromOwner?.networkMode.kind === 'none' || toOwner?.networkMode.kind === 'none') {
+    const who = fromOwner?.networkMode.kind === 'none' ? fromOwner : toOwner!;
+    add({ stage: 'source', where: `container:${bare(who.name)}`, status: 'block', code: 'REACH_NO_NETWORK', detail: `${bare(who.name)} has network mode none: it has only a loopback interface`, evidence: ['network mode none'] });
+    return finish();
+  }
+
+  // ---- the packet netfilter would see (endpoint choice shared with `firewall trace`)
+  const built: BuiltFlow = buildFlow(state, { from: req.from, to: req.to, port: flowPort, protocol: flowProto });
+  family = built.family;
+  if (built.packet && protocol === 'icmp') {
+    built.packet.protocol = family === 'ipv4' ? 'icmp' : 'icmpv6';
+    built.packet.sport = null;
+    built.packet.dport = null;
+    built.packet.icmpType = family === 'ipv4' ? 8 : 128;
+    built.packet.icmpCode = 0;
+  }
+
+  // ---- non-bridge drivers
+  const driverOutcome = driverStage();
+  if (driverOutcome === 'done') return finish();
+
+  if (!built.packet) {
+    add({ stage: 'firewall', where: 'netfilter', status: 'unknown', code: built.problem?.code ?? 'FLOW_UNBUILT', detail: built.problem?.message ?? 'the packet could not be built from the state', evidence: [] });
+    return finish();
+  }
+  const pk = built.packet;
+
+  // ---- route
+  routeStage(from.kind === 'address' && fromNs.startsWith('c:') ? bare(fromC!.name) : req.from, pk.dst, 'route');
+
+  // ---- forwarding sysctl for routed traffic
+  if (pk.path === 'forward' && pk.inIface !== pk.outIface) forwardingStage();
+
+  // ---- firewall: the NEW packet
+  const fw = firewallStage(pk.dst, null);
+
+  // ---- where the packet ends up
+  let finalDst = fw?.finalPacket?.dst ?? pk.dst;
+  let finalPort = port === null ? null : (fw?.finalPacket?.dport ?? port);
+  const dnat = fw?.natSteps.find((n) => n.kind === 'DNAT' || n.kind === 'REDIRECT');
+  if (dnat && finalDst) {
+    const c = containerByAddress(state, finalDst);
+    add({ stage: 'firewall', where: `netfilter ${dnat.table}/${dnat.chain}`, status: 'info', detail: `${dnat.kind} ${pk.dst}:${port ?? ''} → ${finalDst}:${finalPort ?? ''}${c ? ` (${bare(c.name)})` : ''}: a published port`, evidence: [dnat.rule] });
+    if (c) routeStage('host', finalDst, 'route', `after DNAT to ${bare(c.name)}`);
+  }
+  let dstNs = finalDst ? namespaceKey(state, { kind: 'address', label: finalDst, address: finalDst }) : toNs;
+  if (dstNs.startsWith('ext:') && toNs === 'host') dstNs = 'host';
+
+  // docker-proxy: a published port answered by the userland proxy on the host
+  if (port !== null && protocol !== 'icmp' && dstNs === 'host' && !dnat) {
+    const leg = proxyLeg(finalDst!, port, protocol);
+    if (leg) {
+      finalDst = leg.address;
+      finalPort = leg.port;
+      dstNs = `c:${leg.container.id}`;
+    }
+  }
+  destination = dstNs === 'host'
+    ? { kind: 'host', name: 'host', address: finalDst, port: finalPort }
+    : dstNs.startsWith('c:')
+      ? { kind: 'container', name: bare(state.containers.find((c) => `c:${c.id}` === dstNs)?.name ?? '?'), address: finalDst, port: finalPort }
+      : { kind: 'outside', name: null, address: finalDst, port: finalPort };
+
+  // ---- the reply
+  returnStage(fw);
+
+  // ---- listener
+  if (destination.kind === 'outside') {
+    if (protocol !== 'icmp') {
+      listening = 'unknown';
+      hops.push({ stage: 'listener', where: finalDst ?? '?', status: 'info', detail: `${finalDst} is outside this host's state: whether something listens there is not known`, evidence: [] });
+    }
+  } else if (finalDst) listenerStage(dstNs, finalDst, finalPort);
+  return finish();
+
+  // ==============================================================================================
+
+  function listenerStage(ns: string, dst: string, p: number | null): void {
+    if (p === null || protocol === 'icmp') {
+      const h = hostOf(state);
+      const ignore = ns === 'host' ? h?.sysctls.value?.[family === 'ipv4' ? 'net.ipv4.icmp_echo_ignore_all' : 'net.ipv6.icmp.echo_ignore_all'] : undefined;
+      if (ignore === '1') {
+        listening = false;
+        hops.push({ stage: 'listener', where: 'host', status: 'info', code: 'ICMP_ECHO_IGNORED', detail: 'the host ignores echo requests (icmp_echo_ignore_all=1)', evidence: [`icmp_echo_ignore_all=1`] });
+      } else {
+        listening = true;
+        assumptions.push('the kernel answers ICMP echo requests itself (echo is not ignored inside the destination namespace)');
+        hops.push({ stage: 'listener', where: listenersIn(state, ns).where, status: 'info', detail: 'the destination kernel answers the echo request', evidence: [] });
+      }
+      return;
+    }
+    const l = checkListener(state, ns, dst, p, protocol as FlowProtocol);
+    listening = l.listening;
+    hops.push({ stage: 'listener', where: ns === 'host' ? 'host' : (listenersIn(state, ns).where), status: 'info', code: l.code, detail: l.detail, evidence: l.evidence });
+    if (l.listening !== true) reasons.push({ code: l.code, message: l.detail });
+  }
+
+  function routeStage(fromSpec: string, dst: string, stage: ReachStage, label?: string): RouteTrace | null {
+    let t: RouteTrace;
+    try {
+      t = traceRoute(state, fromSpec, dst, { family });
+    } catch (e) {
+      if (e instanceof RouteSubjectError) {
+        add({ stage, where: fromSpec, status: 'unknown', code: 'ROUTE_SUBJECT', detail: e.message, evidence: [] });
+        return null;
+      }
+      throw e;
+    }
+    const last = t.hops[t.hops.length - 1];
+    const ev = t.hops.map((h) => `${h.where}: ${h.route ? `${h.route.type === 'unicast' ? '' : `${h.route.type} `}${h.route.dst}${h.route.dev ? ` dev ${h.route.dev}` : ''}${h.route.gateway ? ` via ${h.route.gateway}` : ''} (table ${h.route.table})` : h.note ?? h.step}`);
+    const where = last?.where ?? 'route';
+    const pre = label ? `${label}: ` : '';
+    if (t.verdict === 'routed') {
+      add({ stage, where, status: 'pass', detail: `${pre}${t.src ?? '?'} → ${t.dst} ${last?.note ?? 'routed'}`, evidence: ev });
+      for (const a of t.assumptions) assumptions.push(a);
+    } else if (t.verdict === 'unknown') {
+      const r = t.reasons[0];
+      add({ stage, where, status: 'unknown', code: r?.code ?? 'ROUTE_UNKNOWN', detail: `${pre}${r?.message ?? 'the route could not be decided'}`, evidence: ev });
+    } else {
+      const r = t.reasons.find((x) => x.code.startsWith('ROUTE_')) ?? t.reasons[0];
+      add({ stage, where, status: 'block', code: r?.code ?? 'ROUTE_NONE', detail: `${pre}${r?.message ?? t.verdict}`, evidence: ev });
+    }
+    return t;
+  }
+
+  function forwardingStage(): void {
+    const h = hostOf(state);
+    const key = family === 'ipv4' ? 'net.ipv4.ip_forward' : 'net.ipv6.conf.all.forwarding';
+    const v = h?.sysctls.value?.[key] ?? (family === 'ipv4' && h?.daemon.value?.ipv4Forwarding !== null && h?.daemon.value?.ipv4Forwarding !== undefined ? (h.daemon.value.ipv4Forwarding ? '1' : '0') : undefined);
+    if (v === '1') add({ stage: 'forwarding', where: 'host', status: 'pass', detail: `${key}=1: the host routes between interfaces`, evidence: [`${key}=1`] });
+    else if (v === '0') add({ stage: 'forwarding', where: 'host', status: 'block', code: 'IP_FORWARD_OFF', detail: `${key}=0: the host does not route packets between interfaces, so routed container traffic is dropped`, evidence: [`${key}=0`] });
+    else add({ stage: 'forwarding', where: 'host', status: 'unknown', code: 'EVIDENCE_MISSING_SYSCTL', detail: `${key} was not captured: whether the host forwards is unknown`, evidence: [] });
+  }
+
+  function firewallStage(dst: string, loIface: string | null): FirewallTrace | null {
+    let b: BuiltFlow;
+    if (!loIface) b = built;
+    else {
+      // Host to itself: OUTPUT then INPUT over lo.
+      const base = buildFlow(state, { from: 'host', to: 'host', port: port ?? 1, protocol: flowProto });
+      if (!base.packet) return null;
+      base.packet.dst = dst;
+      base.packet.src = dst;
+      b = base;
+      if (protocol === 'icmp') Object.assign(b.packet!, { protocol: family === 'ipv4' ? 'icmp' : 'icmpv6', sport: null, dport: null, icmpType: family === 'ipv4' ? 8 : 128, icmpCode: 0 });
+    }
+    const t = traceBuilt(state, b, { from: req.from, to: req.to, port: port ?? 0, protocol: flowProto });
+    fwHop(t, 'firewall', 'request');
+    if (loIface && b.packet) {
+      // Over lo the packet comes back in: INPUT decides too.
+      const back: BuiltFlow = { ...b, packet: { ...b.packet, path: 'input', inIface: loIface, outIface: null, notes: [] } };
+      fwHop(traceBuilt(state, back, { from: req.from, to: req.to, port: port ?? 0, protocol: flowProto }), 'firewall', 'request (in on lo)');
+    }
+    return t;
+  }
+
+  function fwHop(t: FirewallTrace, stage: ReachStage, what: string): void {
+    const d = t.decidedBy;
+    const hook = t.hooks.join('→');
+    const where = `netfilter${hook ? ` ${hook}` : ''}`;
+    const evidence = d ? [`${d.table}/${d.chain}${d.index !== null ? ` #${d.index}` : ' policy'}: ${d.rule}`] : [];
+    const bnfOff = t.reasons.find((r) => r.code === 'FW_BRIDGE_NF_OFF');
+    if (bnfOff) {
+      add({ stage, where: `bridge:${t.packet?.inIface ?? '?'}`, status: 'pass', detail: `${what}: ${bnfOff.message}`, evidence: ['net.bridge.bridge-nf-call-iptables=0'] });
+      return;
+    }
+    if (t.verdict === 'ACCEPT') {
+      add({ stage, where, status: 'pass', detail: `${what} accepted${d ? ` by ${d.table}/${d.chain}${d.index !== null ? ` rule ${d.index}` : ' policy'}` : ''}`, evidence });
+    } else if (t.verdict === 'DROP' || t.verdict === 'REJECT') {
+      add({ stage, where, status: 'block', code: stage === 'return' ? 'FW_REPLY_DROPPED' : t.verdict === 'DROP' ? 'FW_DROPPED' : 'FW_REJECTED', detail: `${what} ${t.verdict === 'DROP' ? 'dropped' : 'rejected'}${d ? ` by ${d.table}/${d.chain}${d.index !== null ? ` rule ${d.index}` : ' policy'}: ${d.rule}` : ''}`, evidence });
+    } else {
+      const r = t.reasons[0];
+      add({ stage, where, status: 'unknown', code: r?.code ?? 'FW_UNKNOWN', detail: `${what}: ${r?.message ?? 'the firewall verdict could not be decided'}`, evidence: t.reasons.slice(1).map((x) => `${x.code}: ${x.message}`) });
+    }
+  }
+
+  function returnStage(fwd: FirewallTrace | null): void {
+    if (!built.packet) return;
+    const p = built.packet;
+    const replySrc = fwd?.finalPacket?.dst ?? p.dst;
+    const replySport = protocol === 'icmp' ? null : (fwd?.finalPacket?.dport ?? port);
+    // Where the request finally went out decides where the reply comes in.
+    const facts = hostFacts(hostOf(state), state);
+    const dnatTo = replySrc !== p.dst ? containerByAddress(state, replySrc) : null;
+    let outIf = p.outIface ?? null;
+    let dstLocal = p.dstLocal === true;
+    if (replySrc !== p.dst) {
+      const r = facts.route(replySrc, family);
+      const c = dnatTo;
+      const net = c?.endpoints.map((e) => networkOf(state, e.networkId, e.networkName)).find((n) => n?.bridgeName && n.ipam.configs.some(() => true));
+      outIf = net?.bridgeName ?? r?.outIface ?? null;
+      dstLocal = r?.local === true;
+    }
+    if (p.srcLocal && dstLocal) return; // host to itself: the reply stays on lo
+    const reply = {
+      ...p,
+      src: replySrc,
+      dst: p.src,
+      sport: replySport,
+      dport: null as number | null,
+      ctState: 'ESTABLISHED' as const,
+      inIface: dstLocal ? null : outIf,
+      outIface: p.srcLocal ? null : p.inIface ?? null,
+      path: (dstLocal ? 'output' : p.srcLocal ? 'input' : 'forward') as 'output' | 'input' | 'forward',
+      srcLocal: dstLocal,
+      dstLocal: p.srcLocal === true,
+      notes: [],
+    };
+    if (protocol === 'icmp') Object.assign(reply, { icmpType: family === 'ipv4' ? 0 : 129, icmpCode: 0 });
+    if (protocol !== 'icmp') assumptions.push(EPHEMERAL_NOTE);
+    const rb: BuiltFlow = { from: built.to, to: built.from, family, packet: reply, problem: null };
+    const t = traceBuilt(state, rb, { from: req.to, to: req.from, port: 0, protocol: flowProto, ctState: 'ESTABLISHED' });
+    fwHop(t, 'return', 'the reply (ESTABLISHED)');
+    // Route back, for replies leaving a container.
+    if (dnatTo || toOwner) {
+      const back = dnatTo ?? toOwner!;
+      if (back.networkMode.kind !== 'host' && (from.kind !== 'address' || fromNs.startsWith('c:') || fromNs === 'host')) {
+        routeStage(back.id, p.src, 'return', `reply from ${bare(back.name)}`);
+      }
+    }
+  }
+
+  /** A published port answered by docker-proxy on the host: the proxy's own connection to the container. */
+  function proxyLeg(dst: string, p: number, proto: FlowProtocol): { container: Container; address: string; port: number } | null {
+    const { list } = listenersIn(state, 'host');
+    const proxy = list?.find((l) => l.protocol === proto && l.port === p && l.process?.name === 'docker-proxy');
+    const binding = state.containers
+      .filter((c) => c.running)
+      .flatMap((c) => c.publishedPorts.map((b) => ({ c, b })))
+      .find(({ b }) => b.protocol === proto && b.hostPort === p && (b.hostIp === '0.0.0.0' || b.hostIp === '::' || canonicalAddr(b.hostIp) === canonicalAddr(dst)));
+    if (!proxy || !binding) return null;
+    const ep = binding.c.endpoints.find((e) => (family === 'ipv4' ? e.ipv4 : e.ipv6));
+    const addr = ep ? (family === 'ipv4' ? ep.ipv4!.address : ep.ipv6!.address) : null;
+    if (!addr) return null;
+    add({ stage: 'proxy', where: 'host', status: 'info', detail: `docker-proxy (pid ${proxy.process!.pid}) accepts ${dst}:${p} and opens its own connection to ${bare(binding.c.name)} ${addr}:${binding.b.containerPort}`, evidence: [fmtListener(proxy)] });
+    listening = 'unknown';
+    const leg = buildFlow(state, { from: 'host', to: binding.c.id, port: binding.b.containerPort, protocol: proto });
+    routeStage('host', addr, 'proxy', 'docker-proxy leg');
+    if (leg.packet) fwHop(traceBuilt(state, leg, { from: 'host', to: binding.c.id, port: binding.b.containerPort, protocol: proto }), 'proxy', 'docker-proxy leg');
+    return { container: binding.c, address: addr, port: binding.b.containerPort };
+  }
+
+  /** macvlan/ipvlan/overlay/plug-in networks. Returns 'done' when the verdict is settled here. */
+  function driverStage(): 'done' | 'bridge' {
+    const pk0 = built.packet;
+    const srcNet = fromNs === 'host' ? null : endpointNetwork(fromOwner, built.from.network);
+    const dstNet = toNs === 'host' ? null : endpointNetwork(toOwner, built.to.network);
+    const shared = sharedNetwork();
+    const nonBridge = (n: Network | null) => n !== null && n.driver !== 'bridge' && n.driver !== 'host' && n.driver !== 'null';
+    if (!nonBridge(shared) && !nonBridge(srcNet) && !nonBridge(dstNet) && (pk0 || !built.problem || built.problem.code !== 'FLOW_NOT_BRIDGE')) return 'bridge';
+    const net = shared ?? (nonBridge(dstNet) ? dstNet : srcNet)!;
+    if (!net) return 'bridge';
+    const where = `network:${net.name}`;
+    const ev = [`driver ${net.driver}${Object.keys(net.options).length ? ` (${Object.entries(net.options).map(([k, v]) => `${k}=${v}`).join(', ')})` : ''}`];
+    if (shared && fromOwner && toOwner) {
+      if (net.driver === 'macvlan') {
+        const mode = net.options['macvlan_mode'] ?? 'bridge';
+        if (mode === 'bridge') add({ stage: 'driver', where, status: 'pass', detail: `macvlan (bridge mode) on parent ${net.options.parent ?? '?'} switches between its endpoints directly; the host's iptables is not on this path`, evidence: ev });
+        else if (mode === 'private') add({ stage: 'driver', where, status: 'block', code: 'MACVLAN_PRIVATE', detail: 'macvlan private mode forbids traffic between endpoints on the same parent', evidence: ev });
+        else add({ stage: 'driver', where, status: 'unknown', code: 'MACVLAN_EXTERNAL_SWITCH', detail: `macvlan ${mode} mode sends traffic between endpoints out to the external switch: it depends on hairpin support there`, evidence: ev });
+      } else if (net.driver === 'ipvlan') {
+        const mode = net.options['ipvlan_mode'] ?? 'l2';
+        add({ stage: 'driver', where, status: 'pass', detail: `ipvlan ${mode}: endpoints on the same parent (${net.options.parent ?? '?'}) reach each other inside the driver; the host's iptables is not on this path`, evidence: ev });
+      } else if (net.driver === 'overlay') {
+        add({ stage: 'driver', where, status: 'pass', detail: 'both endpoints are on the same overlay network on this host: switched on the overlay\'s own bridge', evidence: ev });
+        assumptions.push('overlay traffic is filtered only by rules inside the overlay\'s namespace, which are not captured (Docker adds none between members)');
+      } else {
+        add({ stage: 'driver', where, status: 'unknown', code: 'REACH_DRIVER_UNKNOWN', detail: `network driver "${net.driver}" is a plug-in: how it forwards is not known`, evidence: ev });
+        return 'done';
+      }
+      destination = { kind: 'container', name: bare(toOwner.name), address: endpointAddress(toOwner, net), port };
+      if (port !== null || protocol === 'icmp') listenerStage(`c:${toOwner.id}`, destination.address ?? '', port);
+      return 'done';
+    }
+    // One side is the host (or a host-mode container) and the other a macvlan/ipvlan endpoint.
+    const hostSide = fromNs === 'host' || toNs === 'host';
+    if ((net.driver === 'macvlan' || net.driver === 'ipvlan') && hostSide) {
+      add({ stage: 'driver', where, status: 'block', code: net.driver === 'macvlan' ? 'MACVLAN_HOST_ISOLATION' : 'IPVLAN_HOST_ISOLATION', detail: `${net.driver} endpoints cannot talk to their own host through the parent interface ${net.options.parent ?? ''} (by design of the driver); give the host its own ${net.driver} sub-interface to reach them`.replace('  ', ' '), evidence: ev });
+      return 'done';
+    }
+    if (net.driver === 'macvlan' || net.driver === 'ipvlan' || net.driver === 'overlay') {
+      add({ stage: 'driver', where, status: 'unknown', code: 'REACH_EXTERNAL_PATH', detail: `the packet leaves through the ${net.driver} network ${net.name} and is routed by the network outside this host, which is not in the state`, evidence: ev });
+      return 'done';
+    }
+    add({ stage: 'driver', where, status: 'unknown', code: 'REACH_DRIVER_UNKNOWN', detail: `network driver "${net.driver}" is a plug-in: how it forwards is not known`, evidence: ev });
+    return 'done';
+  }
+
+  /** The network both sides are attached to: the one the packet was built on, else the first. */
+  function sharedNetwork(): Network | null {
+    if (!fromOwner || !toOwner || fromOwner.networkMode.kind === 'host' || toOwner.networkMode.kind === 'host') return null;
+    const theirs = new Set(toOwner.endpoints.map((e) => e.networkId));
+    const common = fromOwner.endpoints.filter((e) => theirs.has(e.networkId));
+    const pick = common.find((e) => e.networkName === built.from.network) ?? common[0];
+    return pick ? networkOf(state, pick.networkId, pick.networkName) : null;
+  }
+
+  function endpointNetwork(c: Container | null, name: string | null): Network | null {
+    if (!c) return null;
+    const ep = (name ? c.endpoints.find((e) => e.networkName === name) : null) ?? c.endpoints[0];
+    return ep ? networkOf(state, ep.networkId, ep.networkName) : null;
+  }
+}
+
+
+function endpointAddress(c: Container, n: Network): string | null {
+  const ep = c.endpoints.find((e) => e.networkId === n.id || e.networkName === n.name);
+  return ep?.ipv4?.address ?? ep?.ipv6?.address ?? null;
+}
+
+/**
+ * For `--expect`: null when the result meets the expectation, else why not (one line).
+ * `reachable` means a connection would succeed: the path is reachable and, when listeners are
+ * known, something listens. `blocked` means the path is blocked (a closed port is not "blocked").
+ */
+export function expectationMet(r: ReachResult, expect: 'reachable' | 'blocked'): string | null {
+  const what = `${r.from} → ${r.to}${r.port !== null ? ` ${r.port}/${r.protocol}` : ' (icmp)'}`;
+  if (expect === 'reachable') {
+    if (r.verdict !== 'reachable') return `expected ${what} to be reachable, but it is ${r.verdict}${r.blocking[0] ? ` (${r.blocking[0].code})` : r.reasons[0] ? ` (${r.reasons[0].code})` : ''}`;
+    if (r.listening === false) return `expected ${what} to be reachable: the path is open but nothing listens (${r.reasons.find((x) => x.code.startsWith('LISTENER'))?.code ?? 'LISTENER_NONE'})`;
+    return null;
+  }
+  if (r.verdict !== 'blocked') return `expected ${what} to be blocked, but it is ${r.verdict}`;
+  return null;
+}

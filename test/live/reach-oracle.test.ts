@@ -35,7 +35,7 @@
 // Needs root on the daemon's host (nsenter, iptables, ip link). Probes are bounded (see
 // reach-probe.ts) and go only to addresses this test created.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,6 +70,12 @@ import {
 const live = requireLiveDaemon();
 
 const SUBNET = { a: '10.214.181.0/24', b: '10.214.182.0/24', int: '10.214.183.0/24', noicc: '10.214.184.0/24', mv: '10.214.185.0/24' };
+// An "outside" client: a namespace routed through the host like a LAN peer (not a Docker bridge).
+const EXT_NS = 'nsro-ext';
+const EXT_HOST_IF = 'nsro-ext0';
+const EXT_PEER_IF = 'nsro-ext1';
+const EXT_HOST_ADDR = '10.214.186.1';
+const EXT_ADDR = '10.214.186.2';
 const MV_RANGE = '10.214.185.0/25';
 const MV_PARENT = 'nsro-mvp0';
 const MV_PEER = 'nsro-mvs0';
@@ -138,8 +144,8 @@ function sh(file: string, args: string[], allowFailure = false): string {
 
 /** Removes the macvlan parent wire and the DOCKER-USER rule, whether or not they exist. */
 function removeHostArtifacts(): void {
-  sh('ip', ['link', 'del', MV_PARENT], true);
-  sh('ip', ['netns', 'del', SINK_NS], true);
+  for (const l of [MV_PARENT, EXT_HOST_IF]) sh('ip', ['link', 'del', l], true);
+  for (const ns of [SINK_NS, EXT_NS]) sh('ip', ['netns', 'del', ns], true);
   for (const line of sh('iptables', ['-w', '5', '-S', 'DOCKER-USER'], true).split('\n')) {
     if (!line.includes(RULE_COMMENT) || !line.startsWith('-A ')) continue;
     // -S prints the rule as it would be added: turn "-A CHAIN ..." into "-D CHAIN ...".
@@ -226,6 +232,15 @@ describe.skipIf(!live)('reach agrees with what the kernel delivers (live topolog
     sh('ip', ['-n', SINK_NS, 'link', 'set', MV_PEER, 'up']);
     sh('ip', ['addr', 'add', `${MV_HOST_ADDR}/24`, 'dev', MV_PARENT]);
     sh('ip', ['link', 'set', MV_PARENT, 'up']);
+    // the outside client: its own namespace behind a veth, the host its router
+    sh('ip', ['netns', 'add', EXT_NS]);
+    sh('ip', ['link', 'add', EXT_HOST_IF, 'type', 'veth', 'peer', 'name', EXT_PEER_IF, 'netns', EXT_NS]);
+    sh('ip', ['addr', 'add', `${EXT_HOST_ADDR}/24`, 'dev', EXT_HOST_IF]);
+    sh('ip', ['link', 'set', EXT_HOST_IF, 'up']);
+    sh('ip', ['-n', EXT_NS, 'addr', 'add', `${EXT_ADDR}/24`, 'dev', EXT_PEER_IF]);
+    sh('ip', ['-n', EXT_NS, 'link', 'set', EXT_PEER_IF, 'up']);
+    sh('ip', ['-n', EXT_NS, 'link', 'set', 'lo', 'up']);
+    sh('ip', ['-n', EXT_NS, 'route', 'add', 'default', 'via', EXT_HOST_ADDR]);
     nets.mv = await createNetwork({ name: 'ro-mv', subnet: SUBNET.mv, ipRange: MV_RANGE, driver: 'macvlan', options: { parent: MV_PARENT } });
 
     // ---- containers
@@ -308,16 +323,18 @@ describe.skipIf(!live)('reach agrees with what the kernel delivers (live topolog
     T('ctr-to-host-x', "d1 → host listener on ra's gateway (another bridge's host address)", 'd1', gA, gA, ports.HL, ['connected']);
     // published ports
     T('hairpin', 'a1 → gateway:HP1, published by pub on the same bridge', 'a1', gA, gA, ports.HP1, ['connected']);
-    T('dnat-cross', 'b1 → ra gateway:HP1, published port from another network', 'b1', gA, gA, ports.HP1, ['connected', 'timeout']);
+    // Traffic arriving from any Docker bridge RETURNs before the DNAT rules (nat DOCKER -i br-X -j
+    // RETURN), so with userland-proxy on, containers reach published ports through docker-proxy.
+    T('pub-xbridge', 'b1 → ra gateway:HP1, published port from another network (docker-proxy)', 'b1', gA, gA, ports.HP1, ['connected']);
     T('host-pub', 'host → ra gateway:HP1', 'host', gA, gA, ports.HP1, ['connected']);
     T('host-pub-lo', 'host → 127.0.0.1:HP1', 'host', '127.0.0.1', '127.0.0.1', ports.HP1, ['connected']);
     T('host-pub-locbind', 'host → 127.0.0.1:HP3, published on 127.0.0.1 only', 'host', '127.0.0.1', '127.0.0.1', ports.HP3, ['connected']);
     T('ctr-pub-locbind', 'b1 → ra gateway:HP3, published on 127.0.0.1 only', 'b1', gA, gA, ports.HP3, ['refused'], {
       refusedMeansBlocked: 'the binding is on 127.0.0.1 only: the host stack resets a SYN for the gateway address, which a model may call a block of that publication',
     });
-    T('lo-app-pub-host', 'host → ra gateway:HP2, the app listens on 127.0.0.1 in the container', 'host', gA, gA, ports.HP2, ['refused', 'closed']);
-    T('lo-app-pub-dnat', 'b1 → ra gateway:HP2, DNAT to an app bound to 127.0.0.1', 'b1', gA, gA, ports.HP2, ['refused', 'timeout']);
-    T('lo-app-pub-proxy', 'a1 → ra gateway:HP2, docker-proxy accepts, the app is on 127.0.0.1', 'a1', gA, gA, ports.HP2, ['closed', 'refused']);
+    T('lo-app-pub-host', 'host → ra gateway:HP2, the app listens on 127.0.0.1 in the container', 'host', gA, gA, ports.HP2, ['refused']);
+    T('lo-app-pub-xbridge', 'b1 → ra gateway:HP2, docker-proxy accepts, the app is on 127.0.0.1', 'b1', gA, gA, ports.HP2, ['closed']);
+    T('lo-app-pub-proxy', 'a1 → ra gateway:HP2, docker-proxy accepts, the app is on 127.0.0.1', 'a1', gA, gA, ports.HP2, ['closed']);
     T('lo-app-direct', "a1 → lopub:80 directly (nothing on the container's address)", 'a1', n('lopub'), ip('lopub', 'a'), 80, ['refused']);
     T('docker-user-drop', 'a3 → a2:80, dropped by a DOCKER-USER rule', 'a3', n('a2'), ip('a2', 'a'), 80, ['timeout']);
     T('docker-user-other', 'a1 → a2:80 is not matched by that rule', 'a1', n('a2'), ip('a2', 'a'), 80, ['connected']);
@@ -328,6 +345,18 @@ describe.skipIf(!live)('reach agrees with what the kernel delivers (live topolog
     T('bridge-to-macvlan', 'a1 → mv2:80, routed by the host onto the parent', 'a1', n('mv2'), ip('mv2', 'mv'), 80, ['timeout', 'unreachable'], {
       unknownOk: 'the packet leaves the host through the macvlan parent: what the wire beyond it does (a switch hairpin) is outside a snapshot',
     });
+    // from outside (a routed peer on a non-Docker interface): the PREROUTING DNAT path
+    const X = (id: string, what: string, to: string, toIp: string, port: number, designed: Observed[], extra: Partial<Case> = {}) =>
+      add({ id, what, from: EXT_ADDR, to, port, proto: 'tcp', probe: () => tcpFromHost(toIp, port, EXT_NS), designed, ...extra });
+    X('ext-dnat', 'outside → ra gateway:HP1, DNAT to pub:80', gA, gA, ports.HP1, ['connected']);
+    X('ext-dnat-lo-app', 'outside → ra gateway:HP2, DNAT to an app bound to 127.0.0.1', gA, gA, ports.HP2, ['refused']);
+    X('ext-locbind', 'outside → ra gateway:HP3, published on 127.0.0.1 only', gA, gA, ports.HP3, ['refused'], {
+      refusedMeansBlocked: 'the binding is on 127.0.0.1 only: the host stack resets a SYN for another address, which a model may call a block of that publication',
+    });
+    X('ext-unpublished', 'outside → a2:80 routed directly, port not published', n('a2'), ip('a2', 'a'), 80, ['timeout']);
+    X('ext-published-direct', "outside → pub:80 routed directly to the container's published port", n('pub'), ip('pub', 'a'), 80, ['connected']);
+    X('ext-host', 'outside → host listener on ra gateway', gA, gA, ports.HL, ['connected']);
+    add({ id: 'icmp-ext', what: 'outside → a2 ping', from: EXT_ADDR, to: n('a2'), port: null, proto: 'icmp', probe: () => icmpFromHost(ip('a2', 'a'), EXT_NS), designed: ['timeout'] });
     // UDP
     const U = (id: string, what: string, fromKey: string, to: string, toIp: string, port: number, pid: number | null, designed: Observed[]) =>
       add({ id, what, from: fromKey === 'host' ? 'host' : n(fromKey), to, port, proto: 'udp', probe: () => udpFrom(pid, toIp, port), designed });
@@ -349,6 +378,14 @@ describe.skipIf(!live)('reach agrees with what the kernel delivers (live topolog
     // ---- the oracle: what the kernel does, a bounded number of bounded probes
     const obs = await pool(cases, 3, (x) => x.probe());
     cases.forEach((x, i) => observed.set(x.id, obs[i]!));
+    // NETSLEUTH_ORACLE_KEEP=DIR keeps the snapshot and the observations, to replay `reach` by hand
+    const keep = process.env.NETSLEUTH_ORACLE_KEEP;
+    if (keep) {
+      mkdirSync(keep, { recursive: true });
+      copyFileSync(snapFile, join(keep, 'reach.snapshot.json'));
+      const rows = cases.map(({ probe: _p, ...x }) => ({ ...x, observed: observed.get(x.id) }));
+      writeFileSync(join(keep, 'observations.json'), `${JSON.stringify(rows, null, 2)}\n`);
+    }
   });
 
   afterAll(async () => {
@@ -356,12 +393,12 @@ describe.skipIf(!live)('reach agrees with what the kernel delivers (live topolog
     removeHostArtifacts(); // the DOCKER-USER rule first: it must never outlive the run
     for (const d of dnsServers) await d.close().catch(() => undefined);
     await cleanupRun();
-    sh('ip', ['link', 'del', MV_PARENT], true);
-    sh('ip', ['netns', 'del', SINK_NS], true);
+    removeHostArtifacts(); // the macvlan parent can go once the macvlan network is gone
     if (dir) rmSync(dir, { recursive: true, force: true });
     // nothing of ours may be left on the host
     expect(sh('iptables', ['-w', '5', '-S', 'DOCKER-USER'], true)).not.toContain(RULE_COMMENT);
-    expect(sh('ip', ['-o', 'link', 'show'], true)).not.toContain(MV_PARENT);
+    expect(sh('ip', ['-o', 'link', 'show'], true)).not.toMatch(/nsro-/);
+    expect(sh('ip', ['netns', 'list'], true)).not.toMatch(/nsro-/);
   });
 
   it('the topology produces the flows it was built for (each case observed as designed)', () => {
@@ -416,5 +453,5 @@ describe.skipIf(!live)('reach agrees with what the kernel delivers (live topolog
     expect(rows.filter((r) => r.j === 'disagree').map((r) => `${r.x.id}: observed ${r.o.result}, predicted ${r.p.verdict}/${String(r.p.listening)}`)).toEqual([]);
     expect(counts.agree + counts['unknown-ok']).toBe(cases.length);
     expect(counts['unknown-ok']).toBeLessThanOrEqual(cases.filter((x) => x.unknownOk).length);
-  });
+  }, 600_000);
 });

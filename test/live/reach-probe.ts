@@ -60,10 +60,15 @@ export async function tcpFromContainer(container: string, ip: string, port: numb
   return classifyNc(r);
 }
 
-/** TCP from the host's own network namespace, with the same busybox nc. */
-export async function tcpFromHost(ip: string, port: number): Promise<Observation> {
-  const r = await runHost('sh', ['-c', `${HTTP_PAYLOAD} | busybox nc -w 2 ${ip} ${port}`], 15_000);
-  return classifyNc(r);
+/** `ip netns exec NS` prefix for a named network namespace, or nothing for the host's own. */
+function inNetns(netns: string | undefined, file: string, args: string[]): [string, string[]] {
+  return netns ? ['ip', ['netns', 'exec', netns, file, ...args]] : [file, args];
+}
+
+/** TCP from the host's own network namespace (or a named one), with the same busybox nc. */
+export async function tcpFromHost(ip: string, port: number, netns?: string): Promise<Observation> {
+  const [file, args] = inNetns(netns, 'sh', ['-c', `${HTTP_PAYLOAD} | busybox nc -w 2 ${ip} ${port}`]);
+  return classifyNc(await runHost(file, args, 15_000));
 }
 
 /** ICMP echo (one, 2 s) from inside a container. */
@@ -71,8 +76,9 @@ export async function icmpFromContainer(container: string, ip: string): Promise<
   return classifyPing(await exec(container, ['ping', '-c', '1', '-W', '2', ip], 15_000));
 }
 
-export async function icmpFromHost(ip: string): Promise<Observation> {
-  return classifyPing(await runHost('busybox', ['ping', '-c', '1', '-W', '2', ip], 15_000));
+export async function icmpFromHost(ip: string, netns?: string): Promise<Observation> {
+  const [file, args] = inNetns(netns, 'busybox', ['ping', '-c', '1', '-W', '2', ip]);
+  return classifyPing(await runHost(file, args, 15_000));
 }
 
 function classifyPing(r: { code: number | null; stdout: string; stderr: string; timedOut: boolean }): Observation {

@@ -17,14 +17,18 @@
 //        parent, so host traffic to the macvlan subnet stays on that wire (never the uplink).
 //   hn   --network host, httpd on HPH; nn --network none
 //   host listeners (a child node process): ra's gateway :HL and the macvlan parent address :HL
-//   DOCKER-USER: DROP a3 → a2 tcp/80 (inserted before the capture, removed in afterAll)
+//   pub2 (-p HP4:80) on ra; a2 also listens on :8080
+//   outside: a namespace nsro-ext (10.214.186.2) routed by the host over a veth, with a listener:
+//        the PREROUTING DNAT path, direct routed access, and a target for masqueraded egress
+//   DOCKER-USER: DROP a3 → a2 tcp/80, REJECT a3 → a2 tcp/8080, DROP outside → pub2 tcp/80 (the
+//        translated flow); inserted before the capture, removed in afterAll
 //   DNS: a never-forwarding test DNS server on each bridge gateway; every container points at one.
 //
 // Observation → verdict mapping (per case, decided in `judge` below):
 //   connected              ⇔ verdict reachable and listening true (ICMP: listening not false)
 //   refused / closed       ⇔ verdict reachable and listening false (the path delivered the SYN, the
-//                            stack or docker-proxy had nothing to hand it to); `blocked` agrees only
-//                            where the case names why a refusal is a block (a REJECT-like answer)
+//                            stack or docker-proxy had nothing to hand it to); for a refusal sent by
+//                            a REJECT rule only `blocked` agrees; a case may name why both do
 //   timeout / unreachable  ⇔ verdict blocked
 //   `closed` is TCP accepted then closed without data: docker-proxy answered on the host and its
 //   own connection to the container was refused — for the application that is "refused".
@@ -97,8 +101,12 @@ interface Case {
   probe: () => Promise<Observation>;
   /** What the topology was built to produce: a guard against a scenario that silently changed. */
   designed: readonly Observed[];
-  /** Why a `blocked` verdict also agrees with an observed refusal here. */
-  refusedMeansBlocked?: string;
+  /**
+   * Who answers a refusal: 'stack' (default; the path delivered, nothing listens: reachable with
+   * listening false), 'reject' (a REJECT rule: only `blocked` agrees), or a sentence saying why
+   * either reading agrees here.
+   */
+  refusal?: 'stack' | 'reject' | { either: string };
   /** Why `unknown` is an acceptable answer from a snapshot here. */
   unknownOk?: string;
 }
@@ -123,8 +131,8 @@ function judge(c: Case, obs: Observed, p: Prediction): Judgement {
       return predictsConnect ? 'agree' : 'disagree';
     case 'refused':
     case 'closed':
-      if (p.verdict === 'reachable' && p.listening === false) return 'agree';
-      return p.verdict === 'blocked' && c.refusedMeansBlocked ? 'agree' : 'disagree';
+      if (p.verdict === 'reachable' && p.listening === false) return c.refusal === 'reject' ? 'disagree' : 'agree';
+      return p.verdict === 'blocked' && c.refusal !== undefined && c.refusal !== 'stack' ? 'agree' : 'disagree';
     case 'timeout':
     case 'unreachable':
       return p.verdict === 'blocked' ? 'agree' : 'disagree';
@@ -195,7 +203,7 @@ describe.skipIf(!live)('reach agrees with what the kernel delivers (live topolog
   const children: Child[] = [];
   const cases: Case[] = [];
   const observed = new Map<string, Observation>();
-  let ports: { HP1: number; HP2: number; HP3: number; HPH: number; HL: number };
+  let ports: { HP1: number; HP2: number; HP3: number; HP4: number; HPH: number; HL: number };
 
   const ip = (k: string, n: string) => {
     const v = c[k]!.ips[nets[n]!.name];
@@ -216,7 +224,7 @@ describe.skipIf(!live)('reach agrees with what the kernel delivers (live topolog
       taken.push(p);
       return p;
     };
-    ports = { HP1: await pick(), HP2: await pick(), HP3: await pick(), HPH: await pick(), HL: await pick() };
+    ports = { HP1: await pick(), HP2: await pick(), HP3: await pick(), HP4: await pick(), HPH: await pick(), HL: await pick() };
 
     // ---- networks
     nets.a = await createNetwork({ name: 'ro-a', subnet: SUBNET.a });
@@ -250,9 +258,10 @@ describe.skipIf(!live)('reach agrees with what the kernel delivers (live topolog
       c[key] = await runContainer({ name: `ro-${key}`, network: nets[network]!.name, dns: gw(network === 'mv' ? 'a' : network), ...extra });
     };
     await run('a1', 'a');
-    await run('a2', 'a', { command: httpd(80) });
+    await run('a2', 'a', { command: ['sh', '-c', 'httpd -p 8080 && exec httpd -f -p 80'] });
     await run('a3', 'a');
     await run('pub', 'a', { command: httpd(80), publish: [`${ports.HP1}:80/tcp`] });
+    await run('pub2', 'a', { command: httpd(80), publish: [`${ports.HP4}:80/tcp`] });
     await run('lopub', 'a', { command: httpd('127.0.0.1:80'), publish: [`${ports.HP2}:80/tcp`] });
     await run('locpub', 'a', { command: httpd(80), publish: [`127.0.0.1:${ports.HP3}:80/tcp`] });
     await run('owner', 'a', { command: ['sh', '-c', 'httpd -p 127.0.0.1:8081 && exec httpd -f -p 80'] });
@@ -269,7 +278,8 @@ describe.skipIf(!live)('reach agrees with what the kernel delivers (live topolog
     c.hn = await runContainer({ name: 'ro-hn', networkMode: 'host', dns: gw('a'), command: httpd(ports.HPH) });
     c.nn = await runContainer({ name: 'ro-nn', networkMode: 'none', dns: gw('a') });
 
-    for (const k of ['a2', 'pub', 'lopub', 'locpub', 'b1', 'd2', 'i2', 'x2', 'mv2']) await waitListening(c[k]!.name, 80);
+    await waitListening(c.a2!.name, 8080);
+    for (const k of ['a2', 'pub', 'pub2', 'lopub', 'locpub', 'b1', 'd2', 'i2', 'x2', 'mv2']) await waitListening(c[k]!.name, 80);
     await waitListening(c.owner!.name, 8081);
     await waitListening(c.hn!.name, ports.HPH);
     const dIp = async (k: string) => ((await inspect(c[k]!.name)) as { NetworkSettings: { Networks: { bridge: { IPAddress: string } } } }).NetworkSettings.Networks.bridge.IPAddress;
@@ -277,11 +287,15 @@ describe.skipIf(!live)('reach agrees with what the kernel delivers (live topolog
 
     // ---- listeners outside the containers' own processes
     children.push(await startHostTcpListeners([[gw('a'), ports.HL], [MV_HOST_ADDR, ports.HL]]));
+    children.push(await startHostTcpListeners([[EXT_ADDR, ports.HL]], EXT_NS));
     children.push(await startUdpEchoIn(await pidOf(c.a2!.name), UDP_PORT));
     children.push(await startUdpEchoIn(await pidOf(c.b1!.name), UDP_PORT));
 
-    // ---- one flow dropped by the operator's own rule
-    sh('iptables', ['-w', '5', '-I', 'DOCKER-USER', '-s', `${ip('a3', 'a')}/32`, '-d', `${ip('a2', 'a')}/32`, '-p', 'tcp', '--dport', '80', '-m', 'comment', '--comment', RULE_COMMENT, '-j', 'DROP']);
+    // ---- the operator's own rules: a DROP, a REJECT, and a DROP that matches only after DNAT
+    const userRule = (args: string[]) => sh('iptables', ['-w', '5', '-I', 'DOCKER-USER', ...args, '-m', 'comment', '--comment', RULE_COMMENT]);
+    userRule(['-s', `${ip('a3', 'a')}/32`, '-d', `${ip('a2', 'a')}/32`, '-p', 'tcp', '--dport', '80', '-j', 'DROP']);
+    userRule(['-s', `${ip('a3', 'a')}/32`, '-d', `${ip('a2', 'a')}/32`, '-p', 'tcp', '--dport', '8080', '-j', 'REJECT']);
+    userRule(['-s', `${EXT_ADDR}/32`, '-d', `${ip('pub2', 'a')}/32`, '-p', 'tcp', '--dport', '80', '-j', 'DROP']);
 
     // ---- the snapshot, after the topology is complete
     snapFile = join(dir, 'reach.snapshot.json');
@@ -330,7 +344,7 @@ describe.skipIf(!live)('reach agrees with what the kernel delivers (live topolog
     T('host-pub-lo', 'host → 127.0.0.1:HP1', 'host', '127.0.0.1', '127.0.0.1', ports.HP1, ['connected']);
     T('host-pub-locbind', 'host → 127.0.0.1:HP3, published on 127.0.0.1 only', 'host', '127.0.0.1', '127.0.0.1', ports.HP3, ['connected']);
     T('ctr-pub-locbind', 'b1 → ra gateway:HP3, published on 127.0.0.1 only', 'b1', gA, gA, ports.HP3, ['refused'], {
-      refusedMeansBlocked: 'the binding is on 127.0.0.1 only: the host stack resets a SYN for the gateway address, which a model may call a block of that publication',
+      refusal: { either: 'the binding is on 127.0.0.1 only: the host stack resets a SYN for the gateway address, which a model may call a block of that publication' },
     });
     T('lo-app-pub-host', 'host → ra gateway:HP2, the app listens on 127.0.0.1 in the container', 'host', gA, gA, ports.HP2, ['refused']);
     T('lo-app-pub-xbridge', 'b1 → ra gateway:HP2, docker-proxy accepts, the app is on 127.0.0.1', 'b1', gA, gA, ports.HP2, ['closed']);
@@ -338,6 +352,14 @@ describe.skipIf(!live)('reach agrees with what the kernel delivers (live topolog
     T('lo-app-direct', "a1 → lopub:80 directly (nothing on the container's address)", 'a1', n('lopub'), ip('lopub', 'a'), 80, ['refused']);
     T('docker-user-drop', 'a3 → a2:80, dropped by a DOCKER-USER rule', 'a3', n('a2'), ip('a2', 'a'), 80, ['timeout']);
     T('docker-user-other', 'a1 → a2:80 is not matched by that rule', 'a1', n('a2'), ip('a2', 'a'), 80, ['connected']);
+    T('docker-user-reject', 'a3 → a2:8080 (a2 listens), rejected by a DOCKER-USER rule', 'a3', n('a2'), ip('a2', 'a'), 8080, ['refused'], { refusal: 'reject' });
+    T('docker-user-reject-other', 'a1 → a2:8080 is not matched by that rule', 'a1', n('a2'), ip('a2', 'a'), 8080, ['connected']);
+    T('lo-app-pub-host-lo', 'host → 127.0.0.1:HP2, docker-proxy accepts, the app is on 127.0.0.1', 'host', '127.0.0.1', '127.0.0.1', ports.HP2, ['closed']);
+    // a container leaving through the host to an outside peer (default route, masquerade)
+    T('egress-masq', 'a1 → outside peer listener (masqueraded)', 'a1', EXT_ADDR, EXT_ADDR, ports.HL, ['connected'], {
+      unknownOk: "the listener is on another machine (here a namespace standing for one): a snapshot of this host holds no evidence of it, so listening can only be 'unknown'",
+    });
+    T('internal-egress-outside', 'i1 → outside peer from an --internal network', 'i1', EXT_ADDR, EXT_ADDR, ports.HL, ['timeout', 'unreachable']);
     // macvlan
     T('macvlan-same', 'mv1 → mv2:80 on one macvlan network', 'mv1', n('mv2'), ip('mv2', 'mv'), 80, ['connected']);
     T('macvlan-from-host', 'host → mv2:80 through the parent', 'host', n('mv2'), ip('mv2', 'mv'), 80, ['timeout', 'unreachable']);
@@ -351,11 +373,14 @@ describe.skipIf(!live)('reach agrees with what the kernel delivers (live topolog
     X('ext-dnat', 'outside → ra gateway:HP1, DNAT to pub:80', gA, gA, ports.HP1, ['connected']);
     X('ext-dnat-lo-app', 'outside → ra gateway:HP2, DNAT to an app bound to 127.0.0.1', gA, gA, ports.HP2, ['refused']);
     X('ext-locbind', 'outside → ra gateway:HP3, published on 127.0.0.1 only', gA, gA, ports.HP3, ['refused'], {
-      refusedMeansBlocked: 'the binding is on 127.0.0.1 only: the host stack resets a SYN for another address, which a model may call a block of that publication',
+      refusal: { either: 'the binding is on 127.0.0.1 only: the host stack resets a SYN for another address, which a model may call a block of that publication' },
     });
     X('ext-unpublished', 'outside → a2:80 routed directly, port not published', n('a2'), ip('a2', 'a'), 80, ['timeout']);
     X('ext-published-direct', "outside → pub:80 routed directly to the container's published port", n('pub'), ip('pub', 'a'), 80, ['connected']);
     X('ext-host', 'outside → host listener on ra gateway', gA, gA, ports.HL, ['connected']);
+    X('ext-dnat-user-drop', 'outside → ra gateway:HP4, DNAT to pub2 then a DOCKER-USER DROP of the translated flow', gA, gA, ports.HP4, ['timeout']);
+    X('ext-user-drop-direct', 'outside → pub2:80 routed directly, the same DOCKER-USER DROP', n('pub2'), ip('pub2', 'a'), 80, ['timeout']);
+    T('host-pub2', 'host → ra gateway:HP4 (OUTPUT DNAT, DOCKER-USER is a FORWARD chain)', 'host', gA, gA, ports.HP4, ['connected']);
     add({ id: 'icmp-ext', what: 'outside → a2 ping', from: EXT_ADDR, to: n('a2'), port: null, proto: 'icmp', probe: () => icmpFromHost(ip('a2', 'a'), EXT_NS), designed: ['timeout'] });
     // UDP
     const U = (id: string, what: string, fromKey: string, to: string, toIp: string, port: number, pid: number | null, designed: Observed[]) =>

@@ -174,8 +174,9 @@ setTimeout(() => process.exit(0), Number(process.env.LIFETIME_MS));
 `;
 
 /** TCP listeners on the host (the test's own process tree), e.g. on a bridge gateway address. */
-export function startHostTcpListeners(binds: Array<[string, number]>, lifetimeMs = 15 * 60_000): Promise<Child> {
-  return startChild(process.execPath, ['-e', TCP_SERVER], { BINDS: JSON.stringify(binds), LIFETIME_MS: String(lifetimeMs) }, 'host TCP listener');
+export function startHostTcpListeners(binds: Array<[string, number]>, netns?: string, lifetimeMs = 15 * 60_000): Promise<Child> {
+  const [file, args] = inNetns(netns, process.execPath, ['-e', TCP_SERVER]);
+  return startChild(file, args, { BINDS: JSON.stringify(binds), LIFETIME_MS: String(lifetimeMs) }, `TCP listener in ${netns ?? 'the host namespace'}`);
 }
 
 const UDP_ECHO = `

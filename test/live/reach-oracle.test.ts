@@ -16,12 +16,13 @@
 //        namespace (nsro-sink): a wire that leads nowhere. The host holds 10.214.185.254/24 on the
 //        parent, so host traffic to the macvlan subnet stays on that wire (never the uplink).
 //   hn   --network host, httpd on HPH; nn --network none
-//   host listeners (a child node process): ra's gateway :HL and the macvlan parent address :HL
+//   host listeners (a child node process): ra's and ri's gateways :HL, the macvlan parent address :HL
 //   pub2 (-p HP4:80) on ra; a2 also listens on :8080
 //   outside: a namespace nsro-ext (10.214.186.2) routed by the host over a veth, with a listener:
 //        the PREROUTING DNAT path, direct routed access, and a target for masqueraded egress
 //   DOCKER-USER: DROP a3 → a2 tcp/80, REJECT a3 → a2 tcp/8080, DROP outside → pub2 tcp/80 (the
-//        translated flow); inserted before the capture, removed in afterAll
+//        translated flow), DROP pub2:80 → a3 (replies only); inserted before the capture, removed
+//        in afterAll
 //   DNS: a never-forwarding test DNS server on each bridge gateway; every container points at one.
 //
 // Observation → verdict mapping (per case, decided in `judge` below):
@@ -286,7 +287,7 @@ describe.skipIf(!live)('reach agrees with what the kernel delivers (live topolog
     const d2Ip = await dIp('d2');
 
     // ---- listeners outside the containers' own processes
-    children.push(await startHostTcpListeners([[gw('a'), ports.HL], [MV_HOST_ADDR, ports.HL]]));
+    children.push(await startHostTcpListeners([[gw('a'), ports.HL], [gw('int'), ports.HL], [MV_HOST_ADDR, ports.HL]]));
     children.push(await startHostTcpListeners([[EXT_ADDR, ports.HL]], EXT_NS));
     children.push(await startUdpEchoIn(await pidOf(c.a2!.name), UDP_PORT));
     children.push(await startUdpEchoIn(await pidOf(c.b1!.name), UDP_PORT));
@@ -296,6 +297,8 @@ describe.skipIf(!live)('reach agrees with what the kernel delivers (live topolog
     userRule(['-s', `${ip('a3', 'a')}/32`, '-d', `${ip('a2', 'a')}/32`, '-p', 'tcp', '--dport', '80', '-j', 'DROP']);
     userRule(['-s', `${ip('a3', 'a')}/32`, '-d', `${ip('a2', 'a')}/32`, '-p', 'tcp', '--dport', '8080', '-j', 'REJECT']);
     userRule(['-s', `${EXT_ADDR}/32`, '-d', `${ip('pub2', 'a')}/32`, '-p', 'tcp', '--dport', '80', '-j', 'DROP']);
+    // only the reply direction: pub2's answers to a3 (DOCKER-USER runs before the ESTABLISHED accept)
+    userRule(['-s', `${ip('pub2', 'a')}/32`, '-d', `${ip('a3', 'a')}/32`, '-p', 'tcp', '--sport', '80', '-j', 'DROP']);
 
     // ---- the snapshot, after the topology is complete
     snapFile = join(dir, 'reach.snapshot.json');
@@ -354,6 +357,10 @@ describe.skipIf(!live)('reach agrees with what the kernel delivers (live topolog
     T('docker-user-other', 'a1 → a2:80 is not matched by that rule', 'a1', n('a2'), ip('a2', 'a'), 80, ['connected']);
     T('docker-user-reject', 'a3 → a2:8080 (a2 listens), rejected by a DOCKER-USER rule', 'a3', n('a2'), ip('a2', 'a'), 8080, ['refused'], { refusal: 'reject' });
     T('docker-user-reject-other', 'a1 → a2:8080 is not matched by that rule', 'a1', n('a2'), ip('a2', 'a'), 8080, ['connected']);
+    T('return-drop', 'a3 → pub2:80, the request passes, the reply is dropped by a DOCKER-USER rule', 'a3', n('pub2'), ip('pub2', 'a'), 80, ['timeout']);
+    T('hostnet-pub-lo-app', 'hn (host network) → ra gateway:HP2, the app listens on 127.0.0.1 in the container', 'hn', gA, gA, ports.HP2, ['refused']);
+    T('self-hairpin', 'pub → ra gateway:HP1, its own published port', 'pub', gA, gA, ports.HP1, ['connected']);
+    T('internal-to-host', "i1 → host listener on the --internal network's gateway", 'i1', gw('int'), gw('int'), ports.HL, ['connected']);
     T('lo-app-pub-host-lo', 'host → 127.0.0.1:HP2, docker-proxy accepts, the app is on 127.0.0.1', 'host', '127.0.0.1', '127.0.0.1', ports.HP2, ['closed']);
     // a container leaving through the host to an outside peer (default route, masquerade)
     T('egress-masq', 'a1 → outside peer listener (masqueraded)', 'a1', EXT_ADDR, EXT_ADDR, ports.HL, ['connected'], {
@@ -396,6 +403,7 @@ describe.skipIf(!live)('reach agrees with what the kernel delivers (live topolog
     I('icmp-isolation', 'a1 → b1 ping', 'a1', n('b1'), ip('b1', 'b'), ['timeout']);
     I('icmp-noicc', 'x1 → x2 ping', 'x1', n('x2'), ip('x2', 'noicc'), ['timeout']);
     I('icmp-none', 'nn → a2 ping', 'nn', n('a2'), ip('a2', 'a'), ['unreachable']);
+    I('icmp-ctr-to-host', 'a1 → ra gateway ping', 'a1', gA, gA, ['connected']);
     I('icmp-host', 'host → a2 ping', 'host', n('a2'), ip('a2', 'a'), ['connected']);
     I('icmp-macvlan', 'mv1 → mv2 ping', 'mv1', n('mv2'), ip('mv2', 'mv'), ['connected']);
     I('icmp-host-macvlan', 'host → mv2 ping', 'host', n('mv2'), ip('mv2', 'mv'), ['timeout', 'unreachable']);

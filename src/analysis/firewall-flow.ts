@@ -97,11 +97,42 @@ function bareName(n: string): string {
 }
 
 /** A container by exact name, exact id, or unique id prefix; throws InputError otherwise. */
+interface ContainerIndex {
+  byName: Map<string, Container[]>;
+  byAddress: Map<string, { c: Container; ep: Endpoint }>;
+  byId: Map<string, Container>;
+  networks: Map<string, Network>;
+}
+const containerIndexCache = new WeakMap<NetworkState, ContainerIndex>();
+
+function containerIndex(state: NetworkState): ContainerIndex {
+  let idx = containerIndexCache.get(state);
+  if (idx) return idx;
+  idx = { byName: new Map(), byAddress: new Map(), byId: new Map(state.containers.map((c) => [c.id.toLowerCase(), c])), networks: new Map() };
+  for (const n of state.networks) {
+    if (!idx.networks.has(`id:${n.id}`)) idx.networks.set(`id:${n.id}`, n);
+    if (!idx.networks.has(`name:${n.name}`)) idx.networks.set(`name:${n.name}`, n);
+  }
+  for (const c of state.containers) {
+    const n = bareName(c.name);
+    const l = idx.byName.get(n);
+    if (l) l.push(c);
+    else idx.byName.set(n, [c]);
+    for (const ep of c.endpoints) {
+      for (const a of [ep.ipv4?.address, ep.ipv6?.address]) if (a && !idx.byAddress.has(a)) idx.byAddress.set(a, { c, ep });
+    }
+  }
+  containerIndexCache.set(state, idx);
+  return idx;
+}
+
 export function findContainer(state: NetworkState, spec: string): Container {
   const name = bareName(spec);
-  const byName = state.containers.filter((c) => bareName(c.name) === name);
+  const byName = containerIndex(state).byName.get(name) ?? [];
   if (byName.length === 1) return byName[0]!;
   if (byName.length > 1) throw new InputError(`container name "${spec}" is ambiguous (${byName.length} containers)`);
+  const exact = containerIndex(state).byId.get(spec.toLowerCase());
+  if (exact) return exact;
   if (/^[0-9a-f]{1,64}$/i.test(spec)) {
     const byId = state.containers.filter((c) => c.id.toLowerCase().startsWith(spec.toLowerCase()));
     if (byId.length === 1) return byId[0]!;
@@ -115,7 +146,8 @@ function hostOf(state: NetworkState): Host | null {
 }
 
 function networkById(state: NetworkState, id: string, name: string): Network | null {
-  return state.networks.find((n) => n.id === id) ?? state.networks.find((n) => n.name === name) ?? null;
+  const m = containerIndex(state).networks;
+  return m.get(`id:${id}`) ?? m.get(`name:${name}`) ?? null;
 }
 
 /** Follow network_mode container:<id> to the container whose namespace is shared. */
@@ -131,9 +163,11 @@ function resolveEnd(state: NetworkState, spec: string, family: Family | null): R
   const fam = familyOf(spec);
   if (fam) {
     // An IP: a container's address, a host address, or somewhere else.
-    for (const c of state.containers) {
-      for (const ep of c.endpoints) {
-        if ((ep.ipv4 && ep.ipv4.address === spec) || (ep.ipv6 && ep.ipv6.address === spec)) {
+    const hit = containerIndex(state).byAddress.get(spec);
+    if (hit) {
+      const { c, ep } = hit;
+      {
+        {
           const net = networkById(state, ep.networkId, ep.networkName);
           return {
             end: { spec, kind: 'container', name: bareName(c.name), containerId: c.id, ip: spec, network: ep.networkName, iface: net?.bridgeName ?? null },
@@ -184,7 +218,18 @@ interface RouteEntry {
   metric: number;
 }
 
+const factsCache = new WeakMap<NetworkState, Map<Host | null, HostFacts>>();
+
+/** Host facts for a state, computed once per (state, host): matrix asks for them per pair. */
 export function hostFacts(host: Host | null, state: NetworkState): HostFacts {
+  let m = factsCache.get(state);
+  if (!m) factsCache.set(state, (m = new Map()));
+  let f = m.get(host);
+  if (!f) m.set(host, (f = computeHostFacts(host, state)));
+  return f;
+}
+
+function computeHostFacts(host: Host | null, state: NetworkState): HostFacts {
   const gaps: string[] = [];
   const ifaces = host?.interfaces.status !== 'unavailable' ? (host?.interfaces.value ?? []) : [];
   if (!host || host.interfaces.status === 'unavailable') gaps.push(`host interfaces not captured${host?.interfaces.reason ? ` (${host.interfaces.reason})` : ''}`);
@@ -572,6 +617,13 @@ function unknownTrace(built: BuiltFlow, req: FlowRequest, reasons: Reason[], pac
   };
 }
 
+const dialectCache = new WeakMap<Ruleset, { dialect: string; evidence: string[] }>();
+function dialectOf(rs: Ruleset): { dialect: string; evidence: string[] } {
+  let d = dialectCache.get(rs);
+  if (!d) dialectCache.set(rs, (d = detectDockerDialect(rs)));
+  return d;
+}
+
 /** Evaluate a packet against a ruleset and shape the trace. */
 export function traceWith(
   built: BuiltFlow,
@@ -583,6 +635,26 @@ export function traceWith(
   const { notes, ...pk } = packet;
   void notes;
   const r = evaluate(rs.compiled, pk, opts);
+  if (opts.explain === false) {
+    // Lean: verdict and deciding rule now; the walk's other fields only when read.
+    const lean = {
+      from: built.from,
+      to: built.to,
+      port: req.port,
+      protocol: req.protocol,
+      state: req.ctState ?? 'NEW',
+      family: built.family,
+      verdict: r.verdict,
+      packet,
+      decidedBy: r.decidedBy,
+      dialect: dialectOf(rs.compiled.ruleset),
+      rulesetSource: rs.source,
+    } as FirewallTrace;
+    for (const k of ['path', 'natSteps', 'reasons', 'hooks', 'finalPacket', 'branches'] as const) {
+      Object.defineProperty(lean, k, { get: () => r[k], enumerable: true, configurable: true });
+    }
+    return lean;
+  }
   const t: FirewallTrace = {
     from: built.from,
     to: built.to,
@@ -598,11 +670,27 @@ export function traceWith(
     reasons: r.reasons,
     hooks: r.hooks,
     finalPacket: r.finalPacket,
-    dialect: detectDockerDialect(rs.compiled.ruleset),
+    dialect: dialectOf(rs.compiled.ruleset),
     rulesetSource: rs.source,
   };
   if (r.branches) t.branches = r.branches;
   return t;
+}
+
+// The engine prepares host addresses and ipsets once per options object: keep one per state,
+// host and family (and explain mode) so repeated traces (reach, matrix) reuse it.
+const optsCache = new WeakMap<NetworkState, Map<string, EvaluateOptions>>();
+function evalOptions(state: NetworkState, host: Host | null, hr: HostRuleset, facts: HostFacts, explain: boolean): EvaluateOptions {
+  let m = optsCache.get(state);
+  if (!m) optsCache.set(state, (m = new Map()));
+  const key = `${host?.id ?? '-'}|${hr.source ?? '-'}|${hr.ruleset?.family ?? '-'}|${explain}`;
+  let o = m.get(key);
+  if (!o) {
+    o = { localAddresses: facts.localAddresses, ifaceAddress: facts.ifaceAddress, route: facts.route, ipsetSave: hr.ipsetSave };
+    if (!explain) o.explain = false;
+    m.set(key, o);
+  }
+  return o;
 }
 
 /** The whole analysis: resolve, build the packet, evaluate against the host's captured ruleset. */
@@ -614,18 +702,13 @@ export function traceFlow(state: NetworkState, req: FlowRequest): FirewallTrace 
  * Evaluate an already built flow against the host's captured ruleset. `reach` uses it to
  * evaluate packets it shapes itself (ICMP echo, the reply of a connection).
  */
-export function traceBuilt(state: NetworkState, built: BuiltFlow, req: FlowRequest): FirewallTrace {
+export function traceBuilt(state: NetworkState, built: BuiltFlow, req: FlowRequest, how: { explain?: boolean } = {}): FirewallTrace {
   if (!built.packet) return unknownTrace(built, req, [built.problem!], null);
   const host = hostOf(state);
   const hr = hostRuleset(host, built.family);
   if (!hr.compiled) return unknownTrace(built, req, [hr.unavailable!], built.packet);
   const facts = hostFacts(host, state);
-  const opts: EvaluateOptions = {
-    localAddresses: facts.localAddresses,
-    ifaceAddress: facts.ifaceAddress,
-    route: facts.route,
-    ipsetSave: hr.ipsetSave,
-  };
+  const opts = evalOptions(state, host, hr, facts, how.explain !== false);
   const t = traceWith(built, req, { compiled: hr.compiled, source: hr.source }, opts);
   for (const g of facts.gaps) t.reasons.push({ code: 'FW_HOST_FACTS_PARTIAL', message: `${g}: interfaces and routes were inferred from Docker's networks` });
   const family = built.family;

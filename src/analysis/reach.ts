@@ -24,8 +24,10 @@ import {
   type FlowProtocol,
   buildFlow,
   hostFacts,
+  hostRuleset,
   traceBuilt,
 } from './firewall-flow.js';
+import { ephemeralRange, ephemeralRepresentative } from './ephemeral.js';
 import { RouteSubjectError, type RouteTrace, type Subject, namespaceOwner, resolveSubject, traceRoute } from './route.js';
 
 export type ReachVerdict = 'reachable' | 'blocked' | 'unknown';
@@ -89,7 +91,7 @@ export interface ReachResult {
 
 // ---------------------------------------------------------------------------------------------
 
-const EPHEMERAL_NOTE = "the reply goes to the client's ephemeral port, which is not known: rules matching it are undecided";
+const EPHEMERAL_NOTE = "a firewall rule names ports inside the ephemeral range, so the client's port matters and is not known: rules matching it are undecided";
 
 function bare(n: string): string {
   return n.startsWith('/') ? n.slice(1) : n;
@@ -122,6 +124,14 @@ function containerByAddress(state: NetworkState, address: string): Container | n
     addrIndexCache.set(state, idx);
   }
   return idx.get(canonicalAddr(address)) ?? null;
+}
+
+const idCache = new WeakMap<NetworkState, Map<string, Container>>();
+/** The container behind a namespace key `c:<id>`. */
+function byNsKey(state: NetworkState, ns: string): Container | null {
+  let m = idCache.get(state);
+  if (!m) idCache.set(state, (m = new Map(state.containers.map((c) => [`c:${c.id}`, c]))));
+  return m.get(ns) ?? null;
 }
 
 function canonicalAddr(a: string): string {
@@ -167,7 +177,7 @@ function listenersIn(state: NetworkState, ns: string): { list: Listener[] | null
     if (!sec || sec.status === 'unavailable' || !sec.value) return { list: null, why: `the host's listening sockets were not captured${sec?.reason ? ` (${sec.reason})` : ''}`, where: 'host' };
     return { list: sec.value, why: sec.status === 'partial' ? `the host's listening sockets are partial${sec.reason ? ` (${sec.reason})` : ''}` : null, where: 'host' };
   }
-  const c = state.containers.find((x) => `c:${x.id}` === ns);
+  const c = byNsKey(state, ns);
   if (!c) return { list: null, why: 'the destination namespace is not in the state', where: ns };
   const sec = c.netns;
   if (sec.status === 'unavailable' || !sec.value) return { list: null, why: `the sockets inside ${bare(c.name)} were not captured${sec.reason ? ` (${sec.reason})` : ''}`, where: `container:${bare(c.name)}` };
@@ -223,7 +233,13 @@ function checkListener(state: NetworkState, ns: string, dst: string, port: numbe
 
 // ---------------------------------------------------------------------------------------------
 
-export function analyzeReach(state: NetworkState, req: ReachRequest): ReachResult {
+export interface ReachOptions {
+  /** Skip the rule-by-rule explanation of firewall walks (matrix): same verdicts, less detail. */
+  lean?: boolean;
+}
+
+export function analyzeReach(state: NetworkState, req: ReachRequest, ropts: ReachOptions = {}): ReachResult {
+  const how = { explain: ropts.lean !== true };
   let from: Subject;
   let to: Subject;
   try {
@@ -329,6 +345,17 @@ export function analyzeReach(state: NetworkState, req: ReachRequest): ReachResul
     built.packet.icmpCode = 0;
   }
 
+  // The client port: one representative ephemeral port when no rule tells ephemeral ports apart.
+  let clientPort: number | null = null;
+  if (built.packet && protocol !== 'icmp') {
+    const rs = hostRuleset(hostOf(state), family).ruleset;
+    const eph = ephemeralRange(hostOf(state));
+    clientPort = rs ? ephemeralRepresentative(rs, eph.range) : null;
+    built.packet.sport = clientPort;
+    if (clientPort !== null) assumptions.push(`the client port is ephemeral (${eph.range[0]}-${eph.range[1]}${eph.known ? '' : ', the Linux default'}); no firewall rule tells those ports apart, so ${clientPort} stands for all of them`);
+    else if (rs) assumptions.push(EPHEMERAL_NOTE);
+  }
+
   // ---- non-bridge drivers
   const driverOutcome = driverStage();
   if (driverOutcome === 'done') return finish();
@@ -340,7 +367,23 @@ export function analyzeReach(state: NetworkState, req: ReachRequest): ReachResul
   const pk = built.packet;
 
   // ---- route
-  routeStage(from.kind === 'address' && fromNs.startsWith('c:') ? bare(fromC!.name) : req.from, pk.dst, 'route');
+  const fwdRoute = routeStage(from.kind === 'address' && fromNs.startsWith('c:') ? bare(fromC!.name) : req.from, pk.dst, 'route');
+  const egress = fwdRoute?.verdict === 'routed' ? fwdRoute.hops[fwdRoute.hops.length - 1] : undefined;
+  if (egress?.step === 'egress' && toNs.startsWith('ext:')) {
+    // Past the uplink the network is not in the state: delivery there cannot be earned.
+    const nat = egress.nat;
+    const noSnat = nat?.kind === 'none' && fromNs !== 'host';
+    add({
+      stage: 'route',
+      where: `beyond ${egress.oif ?? 'the uplink'}`,
+      status: 'unknown',
+      code: noSnat ? 'EGRESS_WITHOUT_SNAT' : 'REACH_BEYOND_HOST',
+      detail: noSnat
+        ? `the packet leaves through ${egress.oif ?? '?'} with its container source ${egress.src ?? '?'} (no MASQUERADE/SNAT applies): replies come back only if the outside network routes that subnet to this host`
+        : `the packet leaves the host through ${egress.oif ?? '?'}${nat?.kind === 'masquerade' || nat?.kind === 'snat' ? ` (${nat.kind.toUpperCase()})` : ''}; what happens beyond it is outside this host's evidence`,
+      evidence: nat?.rule ? [nat.rule] : [],
+    });
+  }
 
   // ---- forwarding sysctl for routed traffic
   if (pk.path === 'forward' && pk.inIface !== pk.outIface) forwardingStage();
@@ -372,7 +415,7 @@ export function analyzeReach(state: NetworkState, req: ReachRequest): ReachResul
   destination = dstNs === 'host'
     ? { kind: 'host', name: 'host', address: finalDst, port: finalPort }
     : dstNs.startsWith('c:')
-      ? { kind: 'container', name: bare(state.containers.find((c) => `c:${c.id}` === dstNs)?.name ?? '?'), address: finalDst, port: finalPort }
+      ? { kind: 'container', name: bare(byNsKey(state, dstNs)?.name ?? '?'), address: finalDst, port: finalPort }
       : { kind: 'outside', name: null, address: finalDst, port: finalPort };
 
   // ---- the reply
@@ -458,19 +501,19 @@ export function analyzeReach(state: NetworkState, req: ReachRequest): ReachResul
       b = base;
       if (protocol === 'icmp') Object.assign(b.packet!, { protocol: family === 'ipv4' ? 'icmp' : 'icmpv6', sport: null, dport: null, icmpType: family === 'ipv4' ? 8 : 128, icmpCode: 0 });
     }
-    const t = traceBuilt(state, b, { from: req.from, to: req.to, port: port ?? 0, protocol: flowProto });
+    const t = traceBuilt(state, b, { from: req.from, to: req.to, port: port ?? 0, protocol: flowProto }, how);
     fwHop(t, 'firewall', 'request');
     if (loIface && b.packet) {
       // Over lo the packet comes back in: INPUT decides too.
       const back: BuiltFlow = { ...b, packet: { ...b.packet, path: 'input', inIface: loIface, outIface: null, notes: [] } };
-      fwHop(traceBuilt(state, back, { from: req.from, to: req.to, port: port ?? 0, protocol: flowProto }), 'firewall', 'request (in on lo)');
+      fwHop(traceBuilt(state, back, { from: req.from, to: req.to, port: port ?? 0, protocol: flowProto }, how), 'firewall', 'request (in on lo)');
     }
     return t;
   }
 
   function fwHop(t: FirewallTrace, stage: ReachStage, what: string): void {
     const d = t.decidedBy;
-    const hook = t.hooks.join('→');
+    const hook = ropts.lean ? '' : t.hooks.join('→');
     const where = `netfilter${hook ? ` ${hook}` : ''}`;
     const evidence = d ? [`${d.table}/${d.chain}${d.index !== null ? ` #${d.index}` : ' policy'}: ${d.rule}`] : [];
     const bnfOff = t.reasons.find((r) => r.code === 'FW_BRIDGE_NF_OFF');
@@ -511,7 +554,7 @@ export function analyzeReach(state: NetworkState, req: ReachRequest): ReachResul
       src: replySrc,
       dst: p.src,
       sport: replySport,
-      dport: null as number | null,
+      dport: clientPort,
       ctState: 'ESTABLISHED' as const,
       inIface: dstLocal ? null : outIf,
       outIface: p.srcLocal ? null : p.inIface ?? null,
@@ -521,9 +564,8 @@ export function analyzeReach(state: NetworkState, req: ReachRequest): ReachResul
       notes: [],
     };
     if (protocol === 'icmp') Object.assign(reply, { icmpType: family === 'ipv4' ? 0 : 129, icmpCode: 0 });
-    if (protocol !== 'icmp') assumptions.push(EPHEMERAL_NOTE);
     const rb: BuiltFlow = { from: built.to, to: built.from, family, packet: reply, problem: null };
-    const t = traceBuilt(state, rb, { from: req.to, to: req.from, port: 0, protocol: flowProto, ctState: 'ESTABLISHED' });
+    const t = traceBuilt(state, rb, { from: req.to, to: req.from, port: 0, protocol: flowProto, ctState: 'ESTABLISHED' }, how);
     fwHop(t, 'return', 'the reply (ESTABLISHED)');
     // Route back, for replies leaving a container.
     if (dnatTo || toOwner) {
@@ -550,7 +592,7 @@ export function analyzeReach(state: NetworkState, req: ReachRequest): ReachResul
     listening = 'unknown';
     const leg = buildFlow(state, { from: 'host', to: binding.c.id, port: binding.b.containerPort, protocol: proto });
     routeStage('host', addr, 'proxy', 'docker-proxy leg');
-    if (leg.packet) fwHop(traceBuilt(state, leg, { from: 'host', to: binding.c.id, port: binding.b.containerPort, protocol: proto }), 'proxy', 'docker-proxy leg');
+    if (leg.packet) fwHop(traceBuilt(state, leg, { from: 'host', to: binding.c.id, port: binding.b.containerPort, protocol: proto }, how), 'proxy', 'docker-proxy leg');
     return { container: binding.c, address: addr, port: binding.b.containerPort };
   }
 

@@ -16,7 +16,7 @@ export function reachHeadline(r: ReachResult): string {
 export function renderReach(r: ReachResult, opts: { verbose?: boolean } = {}): string {
   const out: string[] = [reachHeadline(r)];
   const listen = r.port === null ? '' : `listening: ${r.listening === 'unknown' ? 'unknown' : r.listening ? 'yes' : 'NO'}`;
-  const dest = r.destination ? `destination: ${r.destination.kind === 'host' ? 'host' : (r.destination.name ?? '?')} ${r.destination.address ?? '?'}${r.destination.port !== null ? `:${r.destination.port}` : ''}` : '';
+  const dest = r.destination ? `destination: ${r.destination.kind === 'host' ? 'host' : r.destination.kind === 'outside' ? 'outside' : (r.destination.name ?? '?')} ${r.destination.address ?? '?'}${r.destination.port !== null ? `:${r.destination.port}` : ''}` : '';
   const line = [listen, dest].filter(Boolean).join('   ');
   if (line) out.push(sanitize(line));
   if (r.probe) out.push(sanitize(`probe (${r.probe.method}): ${r.probe.result}${r.probe.latencyMs !== null ? ` in ${r.probe.latencyMs} ms` : ''}   agreement: ${r.agreement === null ? 'n/a' : r.agreement ? 'yes' : 'NO'}`));

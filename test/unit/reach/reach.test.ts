@@ -236,3 +236,63 @@ describe('reach on built snapshots', () => {
     expect(r.reasons[0]!.message).toContain('weaveworks/net-plugin');
   });
 });
+
+describe('reach on a Docker 28.0.0 host (raw-table protection, ipset FORWARD rules)', () => {
+  const br = network('bridge1', '192.0.2.0/24', { bridgeName: 'bridge1' });
+  const web = withNetns(container('web', br, '192.0.2.2', { publishedPorts: [{ containerPort: 80, protocol: 'tcp', hostIp: '0.0.0.0', hostPort: 8080, hostPortEnd: null }] }), '192.0.2.2', '192.0.2.1', [listen('0.0.0.0', 80), listen('0.0.0.0', 22)]);
+  const admin = withNetns(container('admin', br, '192.0.2.3', { publishedPorts: [{ containerPort: 80, protocol: 'tcp', hostIp: '127.0.0.1', hostPort: 9090, hostPortEnd: null }] }), '192.0.2.3', '192.0.2.1', [listen('0.0.0.0', 80)]);
+  const rules = readFixture('docker-28.0.0.rules').replace(
+    '-A DOCKER ! -i bridge1 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 192.0.2.2:80',
+    '-A DOCKER ! -i bridge1 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 192.0.2.2:80\n-A DOCKER -d 127.0.0.1/32 ! -i bridge1 -p tcp -m tcp --dport 9090 -j DNAT --to-destination 192.0.2.3:80',
+  );
+  const h = host({
+    interfaces: ok([iface('eth0', '203.0.113.10', 24, 'device'), iface('bridge1', '192.0.2.1', 24)]),
+    routes: ok([route('0.0.0.0/0', 'eth0', '203.0.113.1'), route('203.0.113.0/24', 'eth0'), route('192.0.2.0/24', 'bridge1')]),
+    rules: ok([
+      { family: 'ipv4' as const, priority: 0, invert: false, from: null, to: null, iif: null, oif: null, fwmark: null, action: 'lookup' as const, table: 'local', target: null, suppressPrefixLength: null },
+      { family: 'ipv4' as const, priority: 32766, invert: false, from: null, to: null, iif: null, oif: null, fwmark: null, action: 'lookup' as const, table: 'main', target: null, suppressPrefixLength: null },
+    ]),
+    firewall: ok({ iptablesSave: rules, ip6tablesSave: null, nftJson: null, ipsetSave: readFixture('docker-28.0.0.ipset'), iptablesBackend: 'legacy' as const }),
+    listeners: ok([
+      { protocol: 'tcp' as const, family: 'ipv4' as const, address: '0.0.0.0', port: 8080, process: { name: 'docker-proxy', pid: 9 } },
+      { protocol: 'tcp' as const, family: 'ipv4' as const, address: '127.0.0.1', port: 9090, process: { name: 'docker-proxy', pid: 10 } },
+    ]),
+    sysctls: ok({ 'net.ipv4.ip_forward': '1', 'net.bridge.bridge-nf-call-iptables': '1' }),
+  });
+  const s = snapshot({ hosts: [h], networks: [br], containers: [web, admin] }).state;
+
+  it('direct routed access to a published container port from outside: dropped in raw PREROUTING', () => {
+    const r = reach(s, '198.51.100.5', 'web', 80);
+    expect(r.verdict).toBe('blocked');
+    expect(r.blocking[0]!.message).toMatch(/raw\/PREROUTING/);
+  });
+
+  it('direct routed access to an unpublished port: dropped by DOCKER ! -i bridge1 -o bridge1', () => {
+    const r = reach(s, '198.51.100.5', 'web', 22);
+    expect(r.verdict).toBe('blocked');
+    expect(r.blocking[0]!.message).toContain('-A DOCKER ! -i bridge1 -o bridge1 -j DROP');
+  });
+
+  it('the published port via the host address: DNAT, then accepted; the listener is the container\'s', () => {
+    const r = reach(s, '198.51.100.5', '203.0.113.10', 8080);
+    expect(r.hops.some((x) => x.detail.startsWith('DNAT 203.0.113.10:8080 → 192.0.2.2:80'))).toBe(true);
+    expect(r.blocking).toEqual([]);
+    expect(r.destination).toMatchObject({ kind: 'container', name: 'web', port: 80 });
+    expect(r.listening).toBe(true);
+  });
+
+  it('a port published on 127.0.0.1 only: no DNAT from outside, and only loopback listens on the host', () => {
+    const r = reach(s, '198.51.100.5', '203.0.113.10', 9090);
+    expect(r.hops.some((x) => x.detail.startsWith('DNAT'))).toBe(false);
+    expect(r.destination).toMatchObject({ kind: 'host', port: 9090 });
+    expect(r.listening).toBe(false);
+    expect(r.reasons.map((x) => x.code)).toContain('LISTENER_LOOPBACK_ONLY');
+  });
+
+  it('to an outside address: never reachable by our evidence alone; says what happens at the uplink', () => {
+    const r = reach(s, 'web', '198.51.100.5', 443);
+    expect(r.verdict).toBe('unknown');
+    expect(r.reasons[0]!.code).toBe('REACH_BEYOND_HOST');
+    expect(r.reasons[0]!.message).toContain('MASQUERADE');
+  });
+});

@@ -419,7 +419,7 @@ describe.skipIf(!live)('reach agrees with what the kernel delivers (live topolog
       const rows = cases.map(({ probe: _p, ...x }) => ({ ...x, observed: observed.get(x.id) }));
       writeFileSync(join(keep, 'observations.json'), `${JSON.stringify(rows, null, 2)}\n`);
     }
-  });
+  }, 480_000); // topology, capture and ~70 bounded probes on a loaded 2-core host
 
   afterAll(async () => {
     for (const ch of children) ch.stop();

@@ -195,3 +195,18 @@ export function runDoctor(state: NetworkState, opts: DoctorOptions = {}): Doctor
   });
   return { findings: kept, checks };
 }
+
+/** Check statuses for a command that runs one producer's codes (ports, firewall lint). */
+export function checksForCodes(codes: readonly string[], findings: readonly Finding[], reason: string | null = null): CheckStatus[] {
+  const count = new Map<string, number>();
+  for (const f of findings) count.set(f.code, (count.get(f.code) ?? 0) + 1);
+  return codes.map((code) => {
+    const ci = codeInfo(code)!;
+    return { code, group: ci.group, title: ci.title, severity: ci.severity, status: 'run', reason: code === 'EVIDENCE_MISSING' ? null : reason, findings: count.get(code) ?? 0, docs: docsPath(code) };
+  });
+}
+
+/** Catalog codes of a group (what `ports` or `firewall lint` checks). */
+export function groupCodes(group: CheckGroup): string[] {
+  return codesOf(group);
+}

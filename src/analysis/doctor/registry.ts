@@ -43,7 +43,7 @@ export function lintToFinding(f: LintJsonFinding): Finding {
     title: info?.title ?? f.code,
     message: f.message.charAt(0).toUpperCase() + f.message.slice(1),
     subjects: f.rules.map((r) => `${fam}${r.table}/${r.chain}#${r.index}`),
-    evidence: f.rules.map((r) => `${fam}${r.table}/${r.chain} rule ${r.index}: ${r.text}`),
+    evidence: f.rules.length ? f.rules.map((r) => `${fam}${r.table}/${r.chain} rule ${r.index}: ${r.text}`) : [`${f.family} ruleset: ${f.message}`],
     remediation: LINT_REMEDIATION[f.code] ?? 'See the finding page.',
   };
 }

@@ -13,7 +13,7 @@ const ICON: Record<Severity, string> = { error: '🔴', warning: '🟠', info: '
 export function md(s: string): string {
   return sanitize(s)
     .replace(/\\/g, '\\\\')
-    .replace(/([`*_{}[\]()#+!|~>])/g, '\\$1')
+    .replace(/([`*_{}[\]#+!|~>])/g, '\\$1')
     .replace(/</g, '&lt;')
     .replace(/(^|\s)-(?=\s)/g, '$1\\-');
 }

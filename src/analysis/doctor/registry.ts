@@ -116,6 +116,9 @@ export const PRODUCERS: readonly Producer[] = [
   // here once reachability verdicts exist; see RESERVED_CODES in catalog.ts.
 ];
 
+const LISTENER_CODES = ['PORT_BOUND_BY_HOST_PROCESS', 'PUBLISH_HOST_MODE_CONFLICT', 'PUBLISH_LISTENER_LOOPBACK_ONLY', 'PUBLISH_NO_LISTENER'];
+const PORT_CONFLICT_CODES = ['PORT_ALLOCATED_BY_CONTAINER', 'PORT_BOUND_BY_HOST_PROCESS', 'PORT_CONFLICT_STOPPED_CONTAINER', 'PUBLISH_HOST_MODE_CONFLICT'];
+
 export interface DoctorOptions {
   only?: string[];
   skip?: string[];
@@ -171,7 +174,10 @@ export function runDoctor(state: NetworkState, opts: DoctorOptions = {}): Doctor
     findings.push(...r.findings);
     gaps.push(...r.gaps);
   }
-  let kept = findings.filter((f) => selected(f.code) || (f.code === 'EVIDENCE_MISSING' && !skip.has('EVIDENCE_MISSING')));
+  // ports reports its own EVIDENCE_MISSING (listeners, swarm): with --only, keep it only when a
+  // selected code depends on that evidence.
+  const portsEvidence = (f: Finding) => !only || only.has('EVIDENCE_MISSING') || (/listeners/i.test(f.title) ? LISTENER_CODES : PORT_CONFLICT_CODES).some((c) => only.has(c));
+  let kept = findings.filter((f) => selected(f.code) || (f.code === 'EVIDENCE_MISSING' && !skip.has('EVIDENCE_MISSING') && portsEvidence(f)));
   if (!skip.has('EVIDENCE_MISSING')) kept.push(...gapFindings(gaps.filter((g) => g.check.split(', ').some((c) => !codeInfo(c) || selected(c)))));
   // One cause, one finding: an internal-only container's unpublished ports are explained by
   // INTERNAL_NETWORK_PUBLISHED_PORT; ports' generic PUBLISH_NOT_IN_EFFECT would repeat it.

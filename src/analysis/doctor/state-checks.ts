@@ -6,7 +6,9 @@
 // becomes a finding about the subject.
 
 import type { Container, Endpoint, Host, Network, NetworkState } from '../../model/types.js';
-import { hostRuleset, traceFlow } from '../firewall-flow.js';
+import type { Rule } from '../../firewall/types.js';
+import { hostFacts, hostRuleset } from '../firewall-flow.js';
+import { evaluate } from '../../firewall/index.js';
 import { egressNat } from '../route-nat.js';
 import { endpointNames } from '../dns/lookup.js';
 import type { Finding } from './types.js';
@@ -304,37 +306,72 @@ export function dockerNatRuleMissing(state: NetworkState): StateCheckResult {
 
 const DOCKER_OWNED = /^DOCKER(-ISOLATION-STAGE-[12]|-FORWARD|-CT|-BRIDGE|-INTERNAL|-INGRESS)?$/;
 
+/** An IPv4 address inside a CIDR (false when either does not parse). */
+function v4In(ip: string, cidr: string): boolean {
+  const m = /^(\d+\.\d+\.\d+\.\d+)(?:\/(\d+))?$/.exec(cidr);
+  const a = /^\d+\.\d+\.\d+\.\d+$/.test(ip) ? ip.split('.').reduce((x, o) => x * 256 + Number(o), 0) : null;
+  if (!m || a === null) return false;
+  const b = m[1]!.split('.').reduce((x, o) => x * 256 + Number(o), 0);
+  const len = m[2] === undefined ? 32 : Number(m[2]);
+  const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
+  return ((a & mask) >>> 0) === ((b & mask) >>> 0);
+}
+
+/** Operator DROP/REJECT rules (outside Docker's chains) that could decide a packet to `ips` on one of `ports`. */
+function mayBlock(rules: Rule[], ips: string[], ports: number[]): boolean {
+  return rules.some((r) =>
+    r.matches.every((m) => {
+      if (m.kind === 'addr' && m.dir === 'dst' && !m.neg) return ips.some((ip) => v4In(ip, m.cidr));
+      if (m.kind === 'port' && m.dir === 'dst' && !m.neg) return ports.some((p) => m.ranges.some(([a, b]) => a <= p && p <= b));
+      return true; // anything else may match: trace it
+    }),
+  );
+}
+
 /** PUBLISHED_PORT_FIREWALL_BLOCKED: a connection from outside to a published port is dropped by an operator rule. */
 export function publishedPortFirewallBlocked(state: NetworkState): StateCheckResult {
   const findings: Finding[] = [];
   const gaps: Gap[] = [];
+  const netOf = netIndex(state);
   for (const h of state.hosts) {
     const cts = state.containers.filter((c) => (c.hostId === h.id || state.hosts.length === 1) && c.running && ownsNetns(c) && c.publishedPorts.some((b) => b.hostPort !== null && !b.hostIp.includes(':') && b.hostIp !== '127.0.0.1'));
     if (cts.length === 0) continue;
     const rs = hostRuleset(h, 'ipv4');
-    if (!rs.compiled) {
+    if (!rs.compiled || !rs.ruleset) {
       gaps.push({ check: 'PUBLISHED_PORT_FIREWALL_BLOCKED', host: h.name, section: `hosts[${h.name}].firewall`, reason: rs.unavailable?.message ?? 'no IPv4 ruleset' });
       continue;
     }
+    // Only a DROP/REJECT rule outside Docker's chains can produce this finding: without one there
+    // is nothing to trace; with some, trace just the bindings they could match.
+    const operator: Rule[] = [];
+    for (const t of Object.values(rs.ruleset.tables)) {
+      if (t.name === 'raw' || t.name === 'nat') continue;
+      for (const ch of Object.values(t.chains)) {
+        if (DOCKER_OWNED.test(ch.name)) continue;
+        for (const r of ch.rules) if (r.target.kind === 'verdict' && r.target.verdict !== 'ACCEPT') operator.push(r);
+      }
+    }
+    if (operator.length === 0) continue;
+    const facts = hostFacts(h, state);
     const seen = new Set<string>();
     for (const c of cts) {
+      const ips = c.endpoints.filter((e) => e.ipv4 && !(netOf(e)?.internal ?? false)).map((e) => e.ipv4!.address);
       for (const b of c.publishedPorts) {
         if (b.hostPort === null || b.hostIp.includes(':') || b.hostIp === '127.0.0.1' || (b.protocol !== 'tcp' && b.protocol !== 'udp')) continue;
         const key = `${c.id}|${b.hostIp}|${b.hostPort}|${b.protocol}`;
         if (seen.has(key)) continue;
         seen.add(key);
-        const to = b.hostIp === '0.0.0.0' ? 'host' : b.hostIp;
-        let t;
-        try {
-          t = traceFlow(state, { from: OUTSIDE_V4, to, port: b.hostPort, protocol: b.protocol });
-        } catch (e) {
-          gaps.push({ check: 'PUBLISHED_PORT_FIREWALL_BLOCKED', host: h.name, section: `hosts[${h.name}].interfaces/routes`, reason: `${c.name} ${bindingText(b)}: ${(e as Error).message}` });
-          continue;
+        if (!mayBlock(operator, [...ips, b.hostIp, ...facts.localAddresses], [b.containerPort, b.hostPort])) continue;
+        // The packet `firewall trace --from OUTSIDE --to host` builds: arriving on the interface
+        // the host routes the outside address by, to that interface's address (or the bound one).
+        const inIface = facts.route(OUTSIDE_V4, 'ipv4')?.outIface ?? null;
+        const dst = b.hostIp === '0.0.0.0' ? (inIface ? facts.ifaceAddress(inIface) : null) : b.hostIp;
+        if (!inIface || !dst) {
+          gaps.push({ check: 'PUBLISHED_PORT_FIREWALL_BLOCKED', host: h.name, section: `hosts[${h.name}].interfaces/routes`, reason: inIface ? `no address on ${inIface}` : 'no route for an outside address (the uplink) in the captured routes' });
+          break;
         }
-        if (t.verdict === 'unknown') {
-          if (!t.packet) gaps.push({ check: 'PUBLISHED_PORT_FIREWALL_BLOCKED', host: h.name, section: `hosts[${h.name}].interfaces/routes`, reason: `${c.name} ${bindingText(b)}: ${t.reasons.map((r) => r.message).join('; ')}` });
-          continue;
-        }
+        const packet = { family: 'ipv4' as const, src: OUTSIDE_V4, dst, protocol: b.protocol, sport: null, dport: b.hostPort, ctState: 'NEW' as const, path: 'input' as const, inIface, outIface: null, srcLocal: false, dstLocal: true };
+        const t = { ...evaluate(rs.compiled, packet, { localAddresses: facts.localAddresses, ifaceAddress: facts.ifaceAddress, route: facts.route, ipsetSave: rs.ipsetSave, explain: false }), packet: { ...packet, inIface } };
         if (t.verdict !== 'DROP' && t.verdict !== 'REJECT') continue;
         const d = t.decidedBy;
         if (!d || d.policy || DOCKER_OWNED.test(d.chain) || d.table === 'raw') continue;
@@ -342,7 +379,7 @@ export function publishedPortFirewallBlocked(state: NetworkState): StateCheckRes
           code: 'PUBLISHED_PORT_FIREWALL_BLOCKED',
           severity: 'warning',
           title: `${c.name}'s published port ${b.hostPort}/${b.protocol} is ${t.verdict === 'DROP' ? 'dropped' : 'rejected'} by ${d.table}/${d.chain}`,
-          message: `A ${b.protocol.toUpperCase()} connection from outside the host (modelled as ${OUTSIDE_V4}) to ${b.hostIp}:${b.hostPort} is DNATed to ${c.name} and then ${t.verdict === 'DROP' ? 'dropped' : 'rejected'} by rule ${d.index ?? '?'} in ${d.table}/${d.chain}: "${d.rule}". Clients outside the host cannot use this published port${d.chain === 'DOCKER-USER' ? ' (DOCKER-USER sees packets after DNAT: the rule matches the container address and port)' : ''}.`,
+          message: `A ${b.protocol.toUpperCase()} connection from outside the host (modelled as ${OUTSIDE_V4}) to ${b.hostIp}:${b.hostPort} ${t.natSteps.some((n) => n.kind === 'DNAT') ? `is DNATed to ${c.name} and then` : 'is'} ${t.verdict === 'DROP' ? 'dropped' : 'rejected'} by rule ${d.index ?? '?'} in ${d.table}/${d.chain}: "${d.rule}". Clients outside the host cannot use this published port${d.chain === 'DOCKER-USER' ? ' (DOCKER-USER sees packets after DNAT: the rule matches the container address and port)' : ''}.`,
           subjects: [c.name, `${d.table}/${d.chain}#${d.index ?? '?'}`],
           evidence: [
             `containers[${c.name}].publishedPorts: ${bindingText(b)}`,

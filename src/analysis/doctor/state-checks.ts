@@ -371,7 +371,8 @@ export function publishedPortFirewallBlocked(state: NetworkState): StateCheckRes
           break;
         }
         const packet = { family: 'ipv4' as const, src: OUTSIDE_V4, dst, protocol: b.protocol, sport: null, dport: b.hostPort, ctState: 'NEW' as const, path: 'input' as const, inIface, outIface: null, srcLocal: false, dstLocal: true };
-        const t = { ...evaluate(rs.compiled, packet, { localAddresses: facts.localAddresses, ifaceAddress: facts.ifaceAddress, route: facts.route, ipsetSave: rs.ipsetSave, explain: false }), packet: { ...packet, inIface } };
+        // The lean path computes verdict and decidedBy; natSteps is computed on first access.
+        const t = evaluate(rs.compiled, packet, { localAddresses: facts.localAddresses, ifaceAddress: facts.ifaceAddress, route: facts.route, ipsetSave: rs.ipsetSave, explain: false });
         if (t.verdict !== 'DROP' && t.verdict !== 'REJECT') continue;
         const d = t.decidedBy;
         if (!d || d.policy || DOCKER_OWNED.test(d.chain) || d.table === 'raw') continue;
@@ -384,7 +385,7 @@ export function publishedPortFirewallBlocked(state: NetworkState): StateCheckRes
           evidence: [
             `containers[${c.name}].publishedPorts: ${bindingText(b)}`,
             `${d.table}/${d.chain} rule ${d.index ?? '?'}: ${d.rule}`,
-            `modelled packet: ${t.packet ? `${t.packet.src} → ${t.packet.dst}:${t.packet.dport} in on ${t.packet.inIface ?? '?'}` : '?'}; verdict ${t.verdict}`,
+            `modelled packet: ${packet.src} → ${packet.dst}:${packet.dport} in on ${inIface}; verdict ${t.verdict}`,
           ],
           remediation: `If the port should be reachable, remove or narrow the rule (iptables -t ${d.table} -D ${d.chain} ...); if it should not, stop publishing it (or publish on 127.0.0.1) so the intent is visible in the container's configuration.`,
         });

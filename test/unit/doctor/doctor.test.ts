@@ -5,7 +5,7 @@ import { CATALOG, RESERVED_CODES } from '../../../src/analysis/doctor/catalog.js
 import { PRODUCERS, runDoctor, unknownCodes } from '../../../src/analysis/doctor/registry.js';
 import type { Host } from '../../../src/model/types.js';
 import { container, host, network, snapshot } from '../../support/build-snapshot.js';
-import { CASES, app, bind, publishing } from './fixtures.js';
+import { CASES, app, bind, dockerRuleset, publishing } from './fixtures.js';
 
 const STATE_CODES = CATALOG.filter((c) => c.group === 'state' && c.code !== 'EVIDENCE_MISSING').map((c) => c.code);
 
@@ -101,5 +101,16 @@ describe('runDoctor', () => {
     const f = runDoctor(CASES.PUBLISHED_PORT_FIREWALL_BLOCKED!.yes(), { only: ['PUBLISHED_PORT_FIREWALL_BLOCKED'] }).findings[0]!;
     expect(f.subjects).toEqual(['web', 'filter/DOCKER-USER#1']);
     expect(f.evidence.join('\n')).toContain('-A DOCKER-USER -d 10.9.0.2/32 -p tcp -m tcp --dport 80 -j DROP');
+  });
+
+  it('PUBLISHED_PORT_FIREWALL_BLOCKED follows the trace: a broad DOCKER-USER drop on the uplink blocks, a drop for another address does not', () => {
+    const base = CASES.PUBLISHED_PORT_FIREWALL_BLOCKED!.no();
+    const withRule = (rule: string) => ({ ...base, hosts: [{ ...base.hosts[0]!, firewall: { ...base.hosts[0]!.firewall, value: { ...base.hosts[0]!.firewall.value!, iptablesSave: dockerRuleset().replace('-A DOCKER-USER -j RETURN', `${rule}\n-A DOCKER-USER -j RETURN`) } } }] });
+    const codes = (rule: string) => runDoctor(withRule(rule), { only: ['PUBLISHED_PORT_FIREWALL_BLOCKED'] }).findings.map((f) => f.code);
+    expect(codes('-A DOCKER-USER -i eth0 -j DROP')).toEqual(['PUBLISHED_PORT_FIREWALL_BLOCKED']);
+    expect(codes('-A DOCKER-USER -i eth0 -p tcp -m tcp --dport 80 -j REJECT --reject-with icmp-port-unreachable')).toEqual(['PUBLISHED_PORT_FIREWALL_BLOCKED']);
+    expect(codes('-A DOCKER-USER -d 10.9.0.77/32 -j DROP')).toEqual([]);
+    expect(codes('-A DOCKER-USER -i br-app -j DROP')).toEqual([]); // only traffic from the containers
+    expect(codes('-A DOCKER-USER -s 203.0.113.0/24 -j DROP')).toEqual([]); // not the modelled client
   });
 });

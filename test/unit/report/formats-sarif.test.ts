@@ -2,7 +2,7 @@
 // test/fixtures/sarif-schema-2.1.0.NOTE.md) and carries what GitHub code scanning needs.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Ajv from 'ajv';
+import AjvModule from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { runDoctor } from '../../../src/analysis/doctor/registry.js';
 import { toSarif } from '../../../src/report/formats/sarif.js';
@@ -12,6 +12,8 @@ import { ROOT } from '../../support/cli.js';
 import { CASES } from '../doctor/fixtures.js';
 
 const schema = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/sarif-schema-2.1.0.json'), 'utf8'));
+// ajv is CommonJS: under NodeNext its default import is the module object.
+const Ajv = AjvModule.default;
 const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
 const validate = ajv.compile(schema);
 

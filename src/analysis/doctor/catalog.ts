@@ -61,6 +61,9 @@ export const CATALOG: readonly CodeInfo[] = [
   c('DOCKER_NAT_RULE_MISSING', 'state', 'error', 'Published port has no DNAT rule', 'A running container publishes a port but the captured nat table has no DNAT rule to it (rules flushed by a firewall reload).'),
   c('PUBLISHED_PORT_FIREWALL_BLOCKED', 'state', 'warning', 'Published port dropped by an operator firewall rule', 'A connection from outside to a published port is dropped or rejected by a rule outside Docker\'s own chains (DOCKER-USER, FORWARD, ...).'),
   c('STOPPED_CONTAINER_NAME_CLASH', 'state', 'warning', 'Stopped container would make a name ambiguous', 'A container that is not running holds a DNS name a running unrelated container answers on the same network; starting it makes the name ambiguous.'),
+  c('LOOPBACK_PUBLISH_LAN_EXPOSED', 'state', 'warning', 'Loopback-published port reachable from the LAN (Engine < 28)', 'On Docker Engine before 28, a port published on 127.0.0.1 is reachable by LAN neighbours at the container\'s address.'),
+  c('IPTABLES_DISABLED', 'state', 'warning', 'Docker does not manage the firewall', '"iptables": false in daemon.json: no DNAT, masquerade or isolation rules for containers.'),
+  c('MACVLAN_PARENT_MISSING', 'state', 'error', 'macvlan/ipvlan parent interface missing', 'A macvlan or ipvlan network names a parent interface the host does not have.'),
   c('NETWORK_ENDPOINT_LIMIT', 'state', 'warning', 'Network with 1000 or more endpoints', 'A bridge or overlay network has 1000 or more endpoints, where Docker documents instability.'),
 ];
 

@@ -112,6 +112,9 @@ export const PRODUCERS: readonly Producer[] = [
   one('PUBLISHED_PORT_FIREWALL_BLOCKED', sc.publishedPortFirewallBlocked),
   one('STOPPED_CONTAINER_NAME_CLASH', sc.stoppedContainerNameClash),
   one('NETWORK_ENDPOINT_LIMIT', sc.networkEndpointLimit),
+  one('LOOPBACK_PUBLISH_LAN_EXPOSED', sc.loopbackPublishLanExposed),
+  one('IPTABLES_DISABLED', sc.iptablesDisabled),
+  one('MACVLAN_PARENT_MISSING', sc.macvlanParentMissing),
   // COMPOSE_SIBLING_UNREACHABLE (containers unreachable from their own compose siblings) goes
   // here once reachability verdicts exist; see RESERVED_CODES in catalog.ts.
 ];

@@ -471,3 +471,89 @@ export function networkEndpointLimit(state: NetworkState): StateCheckResult {
   }
   return { findings, gaps: [] };
 }
+
+function engineMajor(h: Host): number | null {
+  const m = /^(\d+)\./.exec(h.daemon.value?.version ?? '');
+  return m ? Number(m[1]) : null;
+}
+
+/** LOOPBACK_PUBLISH_LAN_EXPOSED: Engine < 28 publishes 127.0.0.1 ports that LAN neighbours reach at the container address. */
+export function loopbackPublishLanExposed(state: NetworkState): StateCheckResult {
+  const findings: Finding[] = [];
+  const gaps: Gap[] = [];
+  const netOf = netIndex(state);
+  for (const h of state.hosts) {
+    const cts = state.containers.filter((c) => (c.hostId === h.id || state.hosts.length === 1) && c.running && ownsNetns(c) && c.publishedPorts.some((b) => b.hostIp === '127.0.0.1'));
+    if (cts.length === 0) continue;
+    const major = engineMajor(h);
+    if (major === null) {
+      gaps.push({ check: 'LOOPBACK_PUBLISH_LAN_EXPOSED', host: h.name, section: `hosts[${h.name}].daemon.version`, reason: h.daemon.reason ?? 'engine version not reported' });
+      continue;
+    }
+    if (major >= 28) continue;
+    for (const c of cts) {
+      const lo = c.publishedPorts.filter((b) => b.hostIp === '127.0.0.1');
+      const ips = c.endpoints.filter((e) => e.ipv4 && netOf(e)?.driver === 'bridge' && !netOf(e)?.internal).map((e) => e.ipv4!.address);
+      if (ips.length === 0) continue;
+      findings.push({
+        code: 'LOOPBACK_PUBLISH_LAN_EXPOSED',
+        severity: 'warning',
+        title: `${c.name}'s loopback-only ports are reachable from the LAN (Engine ${h.daemon.value!.version})`,
+        message: `${c.name} publishes ${lo.map(bindingText).join(', ')} to be reachable from this host only, but Docker ${major} accepts forwarded traffic to the container's address ${ips.join(', ')} on those ports from anywhere: a machine on the same L2 segment that routes ${ips[0]} via this host reaches the service directly. Engine 28 added the raw-table rules that stop this.`,
+        subjects: [c.name],
+        evidence: [`hosts[${h.name}].daemon.version: ${h.daemon.value!.version}`, ...lo.map((b) => `containers[${c.name}].publishedPorts: ${bindingText(b)}`), `container address: ${ips.join(', ')}`],
+        remediation: 'Upgrade to Docker Engine 28 or later, or add DOCKER-USER rules that drop traffic to the container from outside interfaces (iptables -I DOCKER-USER ! -i <bridge> -d <container ip> -j DROP), or do not publish and reach it over a Docker network.',
+      });
+    }
+  }
+  return { findings, gaps };
+}
+
+/** IPTABLES_DISABLED: "iptables": false in daemon.json while containers publish ports. */
+export function iptablesDisabled(state: NetworkState): StateCheckResult {
+  const findings: Finding[] = [];
+  for (const h of state.hosts) {
+    if (h.daemonConfig.value?.iptables !== false) continue;
+    const pubs = state.containers.filter((c) => (c.hostId === h.id || state.hosts.length === 1) && c.running && c.publishedPorts.length > 0);
+    const nets = state.networks.filter((n) => (n.hostId === h.id || state.hosts.length === 1) && n.driver === 'bridge' && !n.internal);
+    if (pubs.length === 0 && nets.length === 0) continue;
+    findings.push({
+      code: 'IPTABLES_DISABLED',
+      severity: 'warning',
+      title: `Docker does not manage the firewall on ${h.name} ("iptables": false)`,
+      message: `With "iptables": false Docker writes no NAT or filter rules: published ports work only through docker-proxy (no DNAT), container egress is not masqueraded unless the host does it, and nothing isolates networks or internal networks from each other${pubs.length ? `; ${pubs.length} running container(s) publish ports` : ''}.`,
+      subjects: [h.name, ...pubs.slice(0, 20).map((c) => c.name)],
+      evidence: ['daemon.json "iptables": false', ...pubs.slice(0, 5).map((c) => `containers[${c.name}].publishedPorts: ${c.publishedPorts.map(bindingText).join(', ')}`)],
+      remediation: 'Remove "iptables": false from /etc/docker/daemon.json and restart Docker, or manage equivalent NAT, forwarding and isolation rules yourself.',
+    });
+  }
+  return { findings, gaps: [] };
+}
+
+/** MACVLAN_PARENT_MISSING: a macvlan/ipvlan network whose parent interface the host does not have. */
+export function macvlanParentMissing(state: NetworkState): StateCheckResult {
+  const findings: Finding[] = [];
+  const gaps: Gap[] = [];
+  for (const n of state.networks) {
+    if ((n.driver !== 'macvlan' && n.driver !== 'ipvlan') || n.configOnly) continue;
+    const parent = n.options['parent'];
+    if (!parent) continue; // no parent: a dummy interface, isolated by design
+    const h = hostOf(state, n.hostId);
+    if (!h) continue;
+    if (h.interfaces.status === 'unavailable' || !h.interfaces.value) {
+      gaps.push({ check: 'MACVLAN_PARENT_MISSING', host: h.name, section: `hosts[${h.name}].interfaces`, reason: h.interfaces.reason ?? 'not captured' });
+      continue;
+    }
+    if (h.interfaces.value.some((i) => i.name === parent)) continue;
+    findings.push({
+      code: 'MACVLAN_PARENT_MISSING',
+      severity: 'error',
+      title: `${n.driver} network ${n.name}: parent ${parent} does not exist`,
+      message: `${n.name} is a ${n.driver} network on parent interface ${parent}, which the host does not have (renamed NIC, missing VLAN sub-interface): containers cannot be attached, or have no link to the outside.`,
+      subjects: [n.name],
+      evidence: [`networks[${n.name}].options.parent: ${parent}`, `hosts[${h.name}].interfaces: ${h.interfaces.value.map((i) => i.name).slice(0, 12).join(', ')}`],
+      remediation: `Recreate the network with the right -o parent= (ip link shows the interfaces), or create the VLAN interface (ip link add link <nic> name ${parent} type vlan id <id>).`,
+    });
+  }
+  return { findings, gaps };
+}

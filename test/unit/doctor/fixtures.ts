@@ -1,6 +1,6 @@
 // One fixture pair per finding code: a state that triggers it and a nearby state that does not.
 // Each pair differs in the one fact the code is about, so a check that ignores that fact fails.
-import type { Container, Host, Listener, NetworkState, PortBinding, ResolvConf, Route, NetInterface, Section } from '../../../src/model/types.js';
+import type { Container, DaemonConfig, Host, Listener, NetworkState, PortBinding, ResolvConf, Route, NetInterface, Section } from '../../../src/model/types.js';
 import type { PlannedBinding } from '../../../src/analysis/ports.js';
 import { container, host, network, snapshot } from '../../support/build-snapshot.js';
 
@@ -97,6 +97,10 @@ export interface CodeCase {
   no: () => NetworkState;
   /** Producers that need more than the state (ports --compose). */
   planned?: PlannedBinding[];
+}
+
+function daemonConfig(over: Partial<DaemonConfig>): DaemonConfig {
+  return { raw: {}, iptables: null, ip6tables: null, ipForward: null, ipMasq: null, userlandProxy: null, icc: null, bip: null, mtu: null, dns: [], dnsSearch: [], dnsOpts: [], defaultAddressPools: [], firewallBackend: null, ...over };
 }
 
 const planned = (service: string, hostPort: number): PlannedBinding => ({ project: 'p', service, hostIp: '', hostPort, hostPortEnd: null, containerPort: 80, containerPortEnd: null, protocol: 'tcp', mode: null, source: `compose.yaml:${hostPort}` });
@@ -287,6 +291,18 @@ export const CASES: Record<string, CodeCase> = {
   STOPPED_CONTAINER_NAME_CLASH: {
     yes: () => state({ networks: [user], containers: [container('web', user, '10.20.0.2', { endpoints: [{ ...container('web', user, '10.20.0.2').endpoints[0]!, aliases: ['api'], dnsNames: ['web', 'api'] }] }), container('old', user, null, { state: 'exited', running: false, endpoints: [{ ...container('old', user, '10.20.0.9').endpoints[0]!, ipv4: null, aliases: ['api'], dnsNames: [] }] })] }),
     no: () => state({ networks: [user], containers: [container('web', user, '10.20.0.2', { endpoints: [{ ...container('web', user, '10.20.0.2').endpoints[0]!, aliases: ['api'], dnsNames: ['web', 'api'] }] }), container('old', user, null, { state: 'exited', running: false, endpoints: [{ ...container('old', user, '10.20.0.9').endpoints[0]!, ipv4: null, aliases: ['legacy'], dnsNames: [] }] })] }),
+  },
+  LOOPBACK_PUBLISH_LAN_EXPOSED: {
+    yes: () => state({ networks: [app], containers: [publishing('admin', app, '10.9.0.2', [bind(8080, 80, '127.0.0.1')])] }),
+    no: () => state({ hosts: [host({ daemon: { ...host().daemon, value: { ...host().daemon.value!, version: '28.0.1' } } })], networks: [app], containers: [publishing('admin', app, '10.9.0.2', [bind(8080, 80, '127.0.0.1')])] }),
+  },
+  IPTABLES_DISABLED: {
+    yes: () => state({ hosts: [host({ daemonConfig: ok(daemonConfig({ iptables: false })) })], networks: [app], containers: [publishing('web', app, '10.9.0.2', [bind(8080, 80)])] }),
+    no: () => state({ hosts: [host({ daemonConfig: ok(daemonConfig({ iptables: true })) })], networks: [app], containers: [publishing('web', app, '10.9.0.2', [bind(8080, 80)])] }),
+  },
+  MACVLAN_PARENT_MISSING: {
+    yes: () => state({ hosts: [fullHost()], networks: [network('lan', '192.0.2.0/24', { driver: 'macvlan', bridgeName: null, options: { parent: 'eth0.42' } })] }),
+    no: () => state({ hosts: [fullHost()], networks: [network('lan', '192.0.2.0/24', { driver: 'macvlan', bridgeName: null, options: { parent: 'eth0' } })] }),
   },
   NETWORK_ENDPOINT_LIMIT: {
     yes: () => state({ networks: [network('big', '10.60.0.0/20')], containers: Array.from({ length: 1000 }, (_, i) => container(`c${i}`, network('big', '10.60.0.0/20'), `10.60.${Math.floor(i / 250)}.${(i % 250) + 2}`)) }),

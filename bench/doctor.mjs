@@ -104,9 +104,17 @@ try {
         peakKb = m ? Number(m[1]) : null;
       } else proc.push(ms); // the /usr/bin/time run is left out of the median
     }
+    // What the process costs without doctor: reading and validating the same snapshot.
+    const validate = [];
+    for (let i = 0; i < RUNS; i++) {
+      const t = performance.now();
+      const v = spawnSync(process.execPath, [join(root, 'bin/run.js'), 'snapshot', 'validate', file], { encoding: 'utf8', env });
+      validate.push(performance.now() - t);
+      if (v.status !== 0) throw new Error(`snapshot validate exited ${v.status}: ${v.stderr}`);
+    }
     const codes = {};
     for (const f of result.findings) codes[f.code] = (codes[f.code] ?? 0) + 1;
-    rows.push({ label, rules, findings: result.findings.length, codes, inprocMs: median(inproc), procMs: median(proc), peakMb: peakKb === null ? null : peakKb / 1024 });
+    rows.push({ label, rules, findings: result.findings.length, codes, inprocMs: median(inproc), procMs: median(proc), validateMs: median(validate), peakMb: peakKb === null ? null : peakKb / 1024 });
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
@@ -114,8 +122,8 @@ try {
 
 const f = (x, d = 0) => (x === null ? 'n/a' : x.toFixed(d));
 process.stdout.write(`bench/doctor — netsleuth doctor on the synthetic ${N}-container snapshot (median of ${RUNS}; node ${process.version})\n`);
-process.stdout.write('variant         rules  findings  runDoctor ms  doctor process ms  peak RSS MB\n');
-for (const r of rows) process.stdout.write(`${r.label.padEnd(14)}  ${String(r.rules).padStart(5)}  ${String(r.findings).padStart(8)}  ${f(r.inprocMs).padStart(12)}  ${f(r.procMs).padStart(17)}  ${f(r.peakMb).padStart(11)}\n`);
+process.stdout.write('variant         rules  findings  runDoctor ms  doctor process ms  snapshot validate ms  peak RSS MB\n');
+for (const r of rows) process.stdout.write(`${r.label.padEnd(14)}  ${String(r.rules).padStart(5)}  ${String(r.findings).padStart(8)}  ${f(r.inprocMs).padStart(12)}  ${f(r.procMs).padStart(17)}  ${f(r.validateMs).padStart(20)}  ${f(r.peakMb).padStart(11)}\n`);
 for (const r of rows) process.stdout.write(`  ${r.label}: ${Object.entries(r.codes).map(([k, v]) => `${k}×${v}`).join(', ')}\n`);
 process.stdout.write(`load average at the end: ${loadavg().map((x) => x.toFixed(1)).join(' ')} (figures scale with it)\n`);
 for (const r of rows) {

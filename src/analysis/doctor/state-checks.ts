@@ -306,25 +306,40 @@ export function dockerNatRuleMissing(state: NetworkState): StateCheckResult {
 
 const DOCKER_OWNED = /^DOCKER(-ISOLATION-STAGE-[12]|-FORWARD|-CT|-BRIDGE|-INTERNAL|-INGRESS)?$/;
 
-/** An IPv4 address inside a CIDR (false when either does not parse). */
-function v4In(ip: string, cidr: string): boolean {
-  const m = /^(\d+\.\d+\.\d+\.\d+)(?:\/(\d+))?$/.exec(cidr);
-  const a = /^\d+\.\d+\.\d+\.\d+$/.test(ip) ? ip.split('.').reduce((x, o) => x * 256 + Number(o), 0) : null;
-  if (!m || a === null) return false;
-  const b = m[1]!.split('.').reduce((x, o) => x * 256 + Number(o), 0);
-  const len = m[2] === undefined ? 32 : Number(m[2]);
-  const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
-  return ((a & mask) >>> 0) === ((b & mask) >>> 0);
+const v4Num = (ip: string): number | null => (/^\d+\.\d+\.\d+\.\d+$/.test(ip) ? ip.split('.').reduce((x, o) => x * 256 + Number(o), 0) : null);
+
+/** An operator rule reduced to what the prefilter reads: its positive destination address and port matches. */
+interface OperatorRule {
+  /** [network, mask] of each `-d`; null when one does not parse (then it may match anything). */
+  dst: Array<[number, number]> | null;
+  ports: Array<Array<[number, number]>>;
 }
 
-/** Operator DROP/REJECT rules (outside Docker's chains) that could decide a packet to `ips` on one of `ports`. */
-function mayBlock(rules: Rule[], ips: string[], ports: number[]): boolean {
-  return rules.some((r) =>
-    r.matches.every((m) => {
-      if (m.kind === 'addr' && m.dir === 'dst' && !m.neg) return ips.some((ip) => v4In(ip, m.cidr));
-      if (m.kind === 'port' && m.dir === 'dst' && !m.neg) return ports.some((p) => m.ranges.some(([a, b]) => a <= p && p <= b));
-      return true; // anything else may match: trace it
-    }),
+function operatorRule(r: Rule): OperatorRule {
+  const dst: Array<[number, number]> = [];
+  let unparsed = false;
+  const ports: Array<Array<[number, number]>> = [];
+  for (const m of r.matches) {
+    if (m.kind === 'addr' && m.dir === 'dst' && !m.neg) {
+      const x = /^(\d+\.\d+\.\d+\.\d+)(?:\/(\d+))?$/.exec(m.cidr);
+      const b = x ? v4Num(x[1]!) : null;
+      if (b === null) unparsed = true;
+      else {
+        const len = x![2] === undefined ? 32 : Number(x![2]);
+        const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
+        dst.push([(b & mask) >>> 0, mask]);
+      }
+    } else if (m.kind === 'port' && m.dir === 'dst' && !m.neg) ports.push(m.ranges);
+  }
+  return { dst: unparsed ? null : dst, ports };
+}
+
+/** Could one of the operator rules decide a packet to one of `ips` (numeric) on one of `ports`? Anything else may match. */
+function mayBlock(rules: OperatorRule[], ips: number[], ports: number[]): boolean {
+  return rules.some(
+    (r) =>
+      (r.dst === null || r.dst.every(([net, mask]) => ips.some((ip) => ((ip & mask) >>> 0) === net))) &&
+      r.ports.every((ranges) => ports.some((p) => ranges.some(([a, b]) => a <= p && p <= b))),
   );
 }
 
@@ -343,16 +358,17 @@ export function publishedPortFirewallBlocked(state: NetworkState): StateCheckRes
     }
     // Only a DROP/REJECT rule outside Docker's chains can produce this finding: without one there
     // is nothing to trace; with some, trace just the bindings they could match.
-    const operator: Rule[] = [];
+    const operator: OperatorRule[] = [];
     for (const t of Object.values(rs.ruleset.tables)) {
       if (t.name === 'raw' || t.name === 'nat') continue;
       for (const ch of Object.values(t.chains)) {
         if (DOCKER_OWNED.test(ch.name)) continue;
-        for (const r of ch.rules) if (r.target.kind === 'verdict' && r.target.verdict !== 'ACCEPT') operator.push(r);
+        for (const r of ch.rules) if (r.target.kind === 'verdict' && r.target.verdict !== 'ACCEPT') operator.push(operatorRule(r));
       }
     }
     if (operator.length === 0) continue;
     const facts = hostFacts(h, state);
+    const local = [...facts.localAddresses].map(v4Num).filter((x): x is number => x !== null);
     const seen = new Set<string>();
     for (const c of cts) {
       const ips = c.endpoints.filter((e) => e.ipv4 && !(netOf(e)?.internal ?? false)).map((e) => e.ipv4!.address);
@@ -361,7 +377,8 @@ export function publishedPortFirewallBlocked(state: NetworkState): StateCheckRes
         const key = `${c.id}|${b.hostIp}|${b.hostPort}|${b.protocol}`;
         if (seen.has(key)) continue;
         seen.add(key);
-        if (!mayBlock(operator, [...ips, b.hostIp, ...facts.localAddresses], [b.containerPort, b.hostPort])) continue;
+        const targets = [...ips, b.hostIp].map(v4Num).filter((x): x is number => x !== null);
+        if (!mayBlock(operator, b.hostIp === '0.0.0.0' ? [...targets, ...local] : targets, [b.containerPort, b.hostPort])) continue;
         // The packet `firewall trace --from OUTSIDE --to host` builds: arriving on the interface
         // the host routes the outside address by, to that interface's address (or the bound one).
         const inIface = facts.route(OUTSIDE_V4, 'ipv4')?.outIface ?? null;

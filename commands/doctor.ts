@@ -25,7 +25,7 @@ export default class Doctor extends NetsleuthCommand {
     only: Flags.string({ description: 'Run only these finding codes (comma-separated).' }),
     skip: Flags.string({ description: 'Skip these finding codes (comma-separated).' }),
     'fail-on': Flags.string({ description: 'Exit 1 when a finding of this severity or worse exists.', options: ['error', 'warning', 'info'], default: 'error' }),
-    format: Flags.string({ char: 'f', description: 'Output format.', options: ['table', 'json', 'sarif', 'junit', 'markdown'] }),
+    format: Flags.string({ char: 'f', description: 'Output format: table (default), json (= --json), sarif (SARIF 2.1.0, GitHub code scanning), junit (one testcase per check, failures at or above --fail-on), markdown (PR comments).', options: ['table', 'json', 'sarif', 'junit', 'markdown'] }),
     verbose: Flags.boolean({ char: 'v', description: 'Table format: show every evidence line.', default: false }),
     ...sourceFlags,
     ...jsonFlag,

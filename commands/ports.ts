@@ -16,17 +16,21 @@ export default class Ports extends NetsleuthCommand {
     '<%= config.bin %> ports --compose compose.yaml',
     '<%= config.bin %> ports --compose compose.json --fail-on error',
     '<%= config.bin %> ports --snapshot outage.json.gz --json | jq ".conflicts[] | {hostPort, claimants: [.claimants[].name]}"',
+    '<%= config.bin %> ports --format sarif > ports.sarif',
   ];
   static override flags = {
     ...sourceFlags,
     compose: Flags.string({ char: 'c', description: 'Compose file (JSON, or the YAML subset in docs/ports.md) whose planned port bindings to check against the current state.' }),
     'fail-on': Flags.string({ description: 'Exit 1 when a finding of this severity or worse exists (default: never).', options: ['error', 'warning', 'info'] }),
+    format: Flags.string({ char: 'f', description: 'Output format: table (default), json (= --json), sarif (SARIF 2.1.0), junit (JUnit XML, failures at or above --fail-on, default error), markdown.', options: ['table', 'json', 'sarif', 'junit', 'markdown'] }),
     ...jsonFlag,
   };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Ports);
-    this.setOutput(flags.json);
+    const { resolveFormat } = await import('../src/report/formats/emit.js');
+    const format = resolveFormat(flags.format, flags.json);
+    this.setOutput(format === 'json');
     // Read the compose file first: a bad file is bad input (exit 2) whatever the daemon says.
     let plan = null;
     if (flags.compose) {
@@ -46,18 +50,31 @@ export default class Ports extends NetsleuthCommand {
       notes: [...(plan?.notes ?? []), ...result.notes],
       claims: result.claims,
     };
-    if (flags.json) this.printJson(report);
-    else {
+    if (format === 'json') this.printJson(report);
+    else if (format === 'table') {
       const { renderPorts } = await import('../src/report/ports.js');
       this.print(renderPorts(report));
+    } else {
+      const { renderDocument, subjectKinds } = await import('../src/report/formats/emit.js');
+      const { checksForCodes, groupCodes } = await import('../src/analysis/doctor/registry.js');
+      const codes = [...groupCodes('ports').filter((c) => c !== 'PLANNED_PORT_DUPLICATE' || plan), 'EVIDENCE_MISSING'];
+      this.print(renderDocument({
+        command: 'ports',
+        toolVersion: this.config.version,
+        source: { origin: opened.origin, label: opened.label, file: opened.origin === 'snapshot' ? (flags.snapshot ?? null) : null },
+        failOn: (flags['fail-on'] as 'error' | 'warning' | 'info' | undefined) ?? null,
+        findings: result.findings,
+        checks: checksForCodes(codes, result.findings),
+        subjectKind: subjectKinds(opened.snapshot.state),
+      }, format));
     }
     const failOn = flags['fail-on'] as 'error' | 'warning' | 'info' | undefined;
     if (failOn) {
       const hits = result.findings.filter((f) => severityAtLeast(f.severity, failOn));
       if (hits.length) {
         const msg = `${hits.length} finding(s) at or above ${failOn} (first: ${hits[0]!.code})`;
-        // With --json the report is already on stdout: report the gate on stderr only.
-        if (!flags.json) throw new GateFailure(msg);
+        // With a machine format the document is already on stdout: report the gate on stderr only.
+        if (format === 'table') throw new GateFailure(msg);
         process.stderr.write(`netsleuth: ${msg}\n`);
         process.exitCode = new GateFailure(msg).exitCode;
       }

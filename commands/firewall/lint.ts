@@ -16,17 +16,23 @@ export default class FirewallLint extends NetsleuthCommand {
     '<%= config.bin %> firewall lint --snapshot docs/examples/example.snapshot.json',
     '<%= config.bin %> firewall lint --ruleset /etc/iptables/rules.v4 --fail-on warning',
     '<%= config.bin %> firewall lint --snapshot state.json.gz --json | jq ".findings[].code"',
+    '<%= config.bin %> firewall lint --ruleset /etc/iptables/rules.v4 --format junit > lint.xml',
   ];
   static override flags = {
     ruleset: Flags.string({ char: 'r', description: 'Lint this iptables-save (or ip6tables-save) file instead of a snapshot or daemon.', exclusive: ['snapshot', 'host', 'context'] }),
-    'fail-on': Flags.string({ description: 'Exit 1 when a finding of this severity or worse exists.', options: ['error', 'warning'] }),
+    'fail-on': Flags.string({ description: 'Exit 1 when a finding of this severity or worse exists.', options: ['error', 'warning', 'info'] }),
+    format: Flags.string({ char: 'f', description: 'Output format: table (default), json (= --json), sarif (SARIF 2.1.0), junit (JUnit XML, failures at or above --fail-on, default error), markdown.', options: ['table', 'json', 'sarif', 'junit', 'markdown'] }),
     ...sourceFlags,
     ...jsonFlag,
   };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(FirewallLint);
-    this.setOutput(flags.json);
+    const { resolveFormat } = await import('../../src/report/formats/emit.js');
+    const format = resolveFormat(flags.format, flags.json);
+    this.setOutput(format === 'json');
+    let origin: 'snapshot' | 'live' | 'ruleset' = 'ruleset';
+    let state: import('../../src/model/types.js').NetworkState | null = null;
     const { lintTexts } = await import('../../src/analysis/firewall-ruleset.js');
     let label: string;
     let inputs: Array<{ family: 'ipv4' | 'ipv6' | null; text: string; source: string }>;
@@ -48,6 +54,8 @@ export default class FirewallLint extends NetsleuthCommand {
       const { openSource } = await import('../../src/sources/open.js');
       const opened = await openSource({ snapshot: flags.snapshot, host: flags.host, context: flags.context, timeout: flags.timeout }, { toolVersion: this.config.version });
       label = opened.origin === 'snapshot' ? `snapshot ${opened.label}` : `live daemon ${opened.label}`;
+      origin = opened.origin;
+      state = opened.snapshot.state;
       const host = opened.snapshot.state.hosts[0];
       const fw = host?.firewall;
       inputs = [];
@@ -63,18 +71,31 @@ export default class FirewallLint extends NetsleuthCommand {
     summary = res.summary;
     const findings: LintJsonFinding[] = res.findings;
     if (unavailable) summary.push(`not linted: ${unavailable}`);
-    if (flags.json) this.printJson({ source: label, verdict: unavailable ? 'unknown' : 'checked', reason: unavailable, rulesets: res.rulesets, findings });
-    else {
+    if (format === 'json') this.printJson({ source: label, verdict: unavailable ? 'unknown' : 'checked', reason: unavailable, rulesets: res.rulesets, findings });
+    else if (format === 'table') {
       const { renderLint } = await import('../../src/report/firewall.js');
       this.print(renderLint(findings, label, summary));
+    } else {
+      const { renderDocument, subjectKinds } = await import('../../src/report/formats/emit.js');
+      const { checksForCodes, groupCodes, lintToFinding } = await import('../../src/analysis/doctor/registry.js');
+      const shaped = findings.map(lintToFinding);
+      this.print(renderDocument({
+        command: 'firewall lint',
+        toolVersion: this.config.version,
+        source: { origin, label: flags.ruleset ?? label.replace(/^(snapshot|live daemon) /, ''), file: flags.ruleset ?? (origin === 'snapshot' ? (flags.snapshot ?? null) : null) },
+        failOn: (flags['fail-on'] as keyof typeof RANK | undefined) ?? null,
+        findings: shaped,
+        checks: checksForCodes(groupCodes('firewall'), shaped, unavailable ? `not linted: ${unavailable}` : null),
+        subjectKind: subjectKinds(state),
+      }, format));
     }
     const failOn = flags['fail-on'] as keyof typeof RANK | undefined;
     if (failOn) {
       const hits = findings.filter((f) => RANK[f.severity] >= RANK[failOn]);
       if (hits.length) {
         const msg = `${hits.length} finding(s) at or above ${failOn} (first: ${hits[0]!.code})`;
-        // With --json the findings document is already on stdout: report the gate on stderr only.
-        if (!flags.json) throw new GateFailure(msg);
+        // With a machine format the document is already on stdout: report the gate on stderr only.
+        if (format === 'table') throw new GateFailure(msg);
         process.stderr.write(`netsleuth: ${msg}\n`);
         process.exitCode = new GateFailure(msg).exitCode;
       }

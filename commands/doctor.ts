@@ -1,0 +1,82 @@
+import { Flags } from '@oclif/core';
+import { NetsleuthCommand, jsonFlag, sourceFlags } from '../src/cli/base.js';
+import { GateFailure, InputError } from '../src/cli/errors.js';
+
+const codeList = (v: string | undefined): string[] => (v ? v.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean) : []);
+
+export default class Doctor extends NetsleuthCommand {
+  static override summary = 'Run every check on a daemon or snapshot: findings with evidence and remediation, and a CI gate.';
+  static override description = [
+    'Runs every registered check — port conflicts and risky exposures, firewall lint, subnet overlaps and MTU, DNS resolver configuration and name collisions, internal networks with published ports, ICC isolation, ip_forward, masquerade, missing DNAT rules, DOCKER-USER drops on published ports, stale stopped containers, Engine < 28 loopback exposure, "iptables": false, missing macvlan parents — and prints the findings grouped by severity. Each finding has a stable code with a page in docs/findings/ (docs/findings/README.md lists them).',
+    'A check whose evidence was not captured (no root, remote daemon) does not guess: it reports one EVIDENCE_MISSING info finding saying what could not be checked.',
+    'Exit code: 1 when a finding at or above --fail-on (default error) exists, 0 otherwise; 2 for bad usage (e.g. an unknown code in --only/--skip); 3 when the source cannot be read.',
+    'Formats: table (default), json (same as --json; {findings, checks}), sarif (SARIF 2.1.0 for GitHub code scanning), junit (one testcase per check), markdown (PR comments, incident notes). See docs/doctor.md.',
+  ].join('\n\n');
+  static override examples = [
+    '<%= config.bin %> doctor',
+    '<%= config.bin %> doctor --snapshot docs/examples/example.snapshot.json',
+    '<%= config.bin %> doctor --fail-on warning --skip NDOTS_EXPANSION,PRIVILEGED_PORT',
+    '<%= config.bin %> doctor --only PORT_ALLOCATED_BY_CONTAINER,RISKY_EXPOSURE --json',
+    '<%= config.bin %> doctor --snapshot outage.json.gz --format sarif > netsleuth.sarif',
+    '<%= config.bin %> doctor --format junit > netsleuth-junit.xml',
+    '<%= config.bin %> doctor --snapshot outage.json.gz --format markdown > findings.md',
+  ];
+  static override flags = {
+    only: Flags.string({ description: 'Run only these finding codes (comma-separated).' }),
+    skip: Flags.string({ description: 'Skip these finding codes (comma-separated).' }),
+    'fail-on': Flags.string({ description: 'Exit 1 when a finding of this severity or worse exists.', options: ['error', 'warning', 'info'], default: 'error' }),
+    format: Flags.string({ char: 'f', description: 'Output format: table (default), json (= --json), sarif (SARIF 2.1.0, GitHub code scanning), junit (one testcase per check, failures at or above --fail-on), markdown (PR comments).', options: ['table', 'json', 'sarif', 'junit', 'markdown'] }),
+    verbose: Flags.boolean({ char: 'v', description: 'Table format: show every evidence line.', default: false }),
+    ...sourceFlags,
+    ...jsonFlag,
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Doctor);
+    const { resolveFormat } = await import('../src/report/formats/emit.js');
+    const format = resolveFormat(flags.format, flags.json);
+    this.setOutput(format === 'json');
+    const only = codeList(flags.only);
+    const skip = codeList(flags.skip);
+    // Check the codes before touching the daemon: a typo is bad usage whatever the state.
+    const { unknownCodes, runDoctor } = await import('../src/analysis/doctor/registry.js');
+    const bad = unknownCodes([...only, ...skip]);
+    if (bad.length) throw new InputError(`unknown finding code${bad.length > 1 ? 's' : ''} ${bad.join(', ')} in --${only.includes(bad[0]!) ? 'only' : 'skip'}`, 'docs/findings/README.md lists every code');
+    const { openSource } = await import('../src/sources/open.js');
+    const opened = await openSource({ snapshot: flags.snapshot, host: flags.host, context: flags.context, timeout: flags.timeout }, { toolVersion: this.config.version });
+    const state = opened.snapshot.state;
+    const result = runDoctor(state, { only, skip });
+    const failOn = flags['fail-on'] as 'error' | 'warning' | 'info';
+    const { subjectKinds, renderDocument, renderFindings } = await import('../src/report/formats/emit.js');
+    const report = {
+      command: 'doctor',
+      toolVersion: this.config.version,
+      source: { origin: opened.origin, label: opened.label, file: opened.origin === 'snapshot' ? (flags.snapshot ?? null) : null },
+      failOn,
+      findings: result.findings,
+      checks: result.checks,
+      subjectKind: subjectKinds(state),
+    };
+    if (format === 'json') {
+      this.printJson({ source: { origin: opened.origin, label: opened.label }, failOn, summary: counts(result.findings), findings: result.findings, checks: result.checks });
+    } else if (format === 'table') this.print(renderFindings(report, { verbose: flags.verbose }));
+    else this.print(renderDocument(report, format));
+
+    const hits = result.findings.filter((f) => RANK[f.severity] >= RANK[failOn]);
+    if (hits.length) {
+      const msg = `${hits.length} finding(s) at or above ${failOn} (first: ${hits[0]!.code})`;
+      // A machine document is already on stdout: report the gate on stderr only.
+      if (format === 'table') throw new GateFailure(msg);
+      process.stderr.write(`netsleuth: ${msg}\n`);
+      process.exitCode = new GateFailure(msg).exitCode;
+    }
+  }
+}
+
+const RANK = { info: 0, warning: 1, error: 2 } as const;
+
+function counts(fs: Array<{ severity: keyof typeof RANK }>): Record<keyof typeof RANK, number> {
+  const c = { error: 0, warning: 0, info: 0 };
+  for (const f of fs) c[f.severity]++;
+  return c;
+}

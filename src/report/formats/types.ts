@@ -1,0 +1,57 @@
+// The input every findings format renders: what was checked, against what, with which gate, and
+// the findings (doctor shape). Built by the commands that report findings: doctor, ports,
+// firewall lint.
+
+import type { CheckStatus, Finding, Severity } from '../../analysis/doctor/types.js';
+
+export type FindingsFormat = 'table' | 'json' | 'sarif' | 'junit' | 'markdown';
+export const FORMATS: readonly FindingsFormat[] = ['table', 'json', 'sarif', 'junit', 'markdown'];
+
+export interface FindingsSource {
+  origin: 'snapshot' | 'live' | 'ruleset';
+  /** Human label: the file path or the daemon endpoint. */
+  label: string;
+  /** The file the findings were derived from (snapshot or ruleset), as given; null when live. */
+  file: string | null;
+}
+
+export interface FindingsReport {
+  /** `doctor`, `ports`, `firewall lint`. */
+  command: string;
+  toolVersion: string;
+  source: FindingsSource;
+  /** Findings at or above this severity fail the gate; null: no gate (report only). */
+  failOn: Severity | null;
+  findings: Finding[];
+  /** One entry per check (catalog code) considered. */
+  checks: CheckStatus[];
+  /** What a name in `subjects` is (container, network, host, firewall rule), when known. */
+  subjectKind?: (subject: string) => string;
+  /** Time the report was made (ISO 8601); fixed in tests. */
+  time?: string;
+}
+
+export function counts(findings: readonly Finding[]): Record<Severity, number> {
+  const c = { error: 0, warning: 0, info: 0 };
+  for (const f of findings) c[f.severity]++;
+  return c;
+}
+
+export function summaryLine(r: FindingsReport): string {
+  const c = counts(r.findings);
+  const run = r.checks.filter((x) => x.status === 'run').length;
+  const skipped = r.checks.length - run;
+  const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
+  const gate = r.failOn ? `; gate ${r.failOn}: ${gateFailed(r) ? 'FAILED' : 'passed'}` : '';
+  return `${plural(c.error, 'error')}, ${plural(c.warning, 'warning')}, ${c.info} info (${run} check${run === 1 ? '' : 's'} run${skipped ? `, ${skipped} skipped` : ''})${gate}`;
+}
+
+const RANK: Record<Severity, number> = { error: 2, warning: 1, info: 0 };
+
+export function atOrAbove(s: Severity, gate: Severity): boolean {
+  return RANK[s] >= RANK[gate];
+}
+
+export function gateFailed(r: FindingsReport): boolean {
+  return r.failOn !== null && r.findings.some((f) => atOrAbove(f.severity, r.failOn!));
+}

@@ -64,6 +64,7 @@ export const CATALOG: readonly CodeInfo[] = [
   c('LOOPBACK_PUBLISH_LAN_EXPOSED', 'state', 'warning', 'Loopback-published port reachable from the LAN (Engine < 28)', 'On Docker Engine before 28, a port published on 127.0.0.1 is reachable by LAN neighbours at the container\'s address.'),
   c('IPTABLES_DISABLED', 'state', 'warning', 'Docker does not manage the firewall', '"iptables": false in daemon.json: no DNAT, masquerade or isolation rules for containers.'),
   c('MACVLAN_PARENT_MISSING', 'state', 'error', 'macvlan/ipvlan parent interface missing', 'A macvlan or ipvlan network names a parent interface the host does not have.'),
+  c('COMPOSE_SIBLING_UNREACHABLE', 'state', 'error', 'Compose sibling unreachable', 'A container cannot reach a container of its own compose project over a network they share, on a port the destination exposes.'),
   c('NETWORK_ENDPOINT_LIMIT', 'state', 'warning', 'Network with 1000 or more endpoints', 'A bridge or overlay network has 1000 or more endpoints, where Docker documents instability.'),
 ];
 
@@ -78,9 +79,5 @@ export function docsPath(code: string): string {
   return `docs/findings/${code}.md`;
 }
 
-/**
- * Reserved: COMPOSE_SIBLING_UNREACHABLE (containers unreachable from their own compose
- * siblings) needs path verdicts; it joins CATALOG with its check once the reachability analysis
- * exists. Deliberately not registered: an unregistered check reports nothing rather than "fine".
- */
-export const RESERVED_CODES = ['COMPOSE_SIBLING_UNREACHABLE'] as const;
+/** Codes announced but not registered yet (none today; kept so docs and tests can name them). */
+export const RESERVED_CODES: readonly string[] = [];

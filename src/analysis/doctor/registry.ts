@@ -12,6 +12,7 @@ import type { LintJsonFinding } from '../../report/firewall.js';
 import { CATALOG, codeInfo, docsPath } from './catalog.js';
 import * as sc from './state-checks.js';
 import type { Gap, StateCheckResult } from './state-checks.js';
+import { composeSiblingUnreachable } from './compose-siblings.js';
 import { SEVERITY_RANK, type CheckGroup, type CheckStatus, type Finding } from './types.js';
 
 interface Producer {
@@ -115,8 +116,7 @@ export const PRODUCERS: readonly Producer[] = [
   one('LOOPBACK_PUBLISH_LAN_EXPOSED', sc.loopbackPublishLanExposed),
   one('IPTABLES_DISABLED', sc.iptablesDisabled),
   one('MACVLAN_PARENT_MISSING', sc.macvlanParentMissing),
-  // COMPOSE_SIBLING_UNREACHABLE (containers unreachable from their own compose siblings) goes
-  // here once reachability verdicts exist; see RESERVED_CODES in catalog.ts.
+  one('COMPOSE_SIBLING_UNREACHABLE', composeSiblingUnreachable),
 ];
 
 const LISTENER_CODES = ['PORT_BOUND_BY_HOST_PROCESS', 'PUBLISH_HOST_MODE_CONFLICT', 'PUBLISH_LISTENER_LOOPBACK_ONLY', 'PUBLISH_NO_LISTENER'];

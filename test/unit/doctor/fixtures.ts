@@ -92,6 +92,10 @@ const noicc = network('quiet', '10.40.0.0/24', { options: { 'com.docker.network.
 const state = (parts: { hosts?: Host[]; networks?: ReturnType<typeof network>[]; containers?: Container[] }): NetworkState => snapshot(parts).state;
 const netns = (listeners: Listener[], routes: Route[] = [route('0.0.0.0/0', 'eth0', '10.9.0.1')], mtu = 1500) => ok({ interfaces: [iface('eth0', '10.9.0.2', 24, mtu, 'veth')], routes, listeners });
 
+/** A running container of compose project p on network app, exposing 80/tcp. */
+const composed = (service: string, ip: string): Container =>
+  container(service, app, ip, { compose: { project: 'p', service, containerNumber: '1', oneoff: false }, exposedPorts: [{ port: 80, protocol: 'tcp' }], netns: ok({ interfaces: [iface('eth0', ip, 24, 1500, 'veth')], routes: [route('0.0.0.0/0', 'eth0', '10.9.0.1'), route('10.9.0.0/24', 'eth0')], listeners: [listener(80)] }) });
+
 export interface CodeCase {
   yes: () => NetworkState;
   no: () => NetworkState;
@@ -287,6 +291,11 @@ export const CASES: Record<string, CodeCase> = {
   PUBLISHED_PORT_FIREWALL_BLOCKED: {
     yes: () => state({ hosts: [fullHost({ iptables: dockerRuleset({ userDrop: true }) })], networks: [app], containers: [publishing('web', app, '10.9.0.2', [bind(8080, 80)])] }),
     no: () => state({ hosts: [fullHost()], networks: [app], containers: [publishing('web', app, '10.9.0.2', [bind(8080, 80)])] }),
+  },
+  COMPOSE_SIBLING_UNREACHABLE: {
+    // db exposes 80 at 10.9.0.2; the DOCKER-USER drop in dockerRuleset({userDrop}) stops web → db.
+    yes: () => state({ hosts: [fullHost({ iptables: dockerRuleset({ userDrop: true }) })], networks: [app], containers: [composed('db', '10.9.0.2'), composed('web', '10.9.0.3')] }),
+    no: () => state({ hosts: [fullHost()], networks: [app], containers: [composed('db', '10.9.0.2'), composed('web', '10.9.0.3')] }),
   },
   STOPPED_CONTAINER_NAME_CLASH: {
     yes: () => state({ networks: [user], containers: [container('web', user, '10.20.0.2', { endpoints: [{ ...container('web', user, '10.20.0.2').endpoints[0]!, aliases: ['api'], dnsNames: ['web', 'api'] }] }), container('old', user, null, { state: 'exited', running: false, endpoints: [{ ...container('old', user, '10.20.0.9').endpoints[0]!, ipv4: null, aliases: ['api'], dnsNames: [] }] })] }),

@@ -3,24 +3,23 @@
 // verdicts come from analyzeReach, DNS from the DNS predictor, conflicts and exposures from the
 // port analysis, findings from `allFindings`. Pure: no I/O.
 //
-// `allFindings` gathers every finding producer that exists today, for `gate` (`no-findings`) and
-// `snapshot diff`; the doctor catalog replaces its list at merge and callers keep calling it.
+// `allFindings` is the doctor catalog's findings, for `gate` (`no-findings`) and `snapshot diff`.
 
 import { NetsleuthError } from '../cli/errors.js';
 import type { NetworkState } from '../model/types.js';
 import type { DnsExpectation, Expectation, ExposedExpectation, NoConflictsExpectation, NoFindingsExpectation, Policy, ReachExpectation } from '../sources/policy.js';
 import { DnsPredictError, predictResolution } from './dns/index.js';
-import { dnsChecks } from './dns/checks.js';
 import { analyzePorts, severityAtLeast, type PortsResult } from './ports.js';
 import { canonical, formatHostPort, isLoopback, isWildcard } from './ports-addr.js';
 import { analyzeReach, expectationMet } from './reach.js';
 import type { Finding } from './route-findings.js';
-import { routeFindings } from './route-findings.js';
+import { runDoctor } from './doctor/registry.js';
 
 export type { Finding };
 
 export function allFindings(state: NetworkState): Finding[] {
-  return [...analyzePorts(state).findings, ...routeFindings(state), ...dnsChecks(state)];
+  // The doctor catalog: every registered check, with evidence-missing notes.
+  return runDoctor(state).findings;
 }
 
 export type GateStatus = 'pass' | 'fail' | 'unknown';

@@ -353,7 +353,7 @@ describe('snapshot diff: rendering and CLI', () => {
     expect(diff.stderr).toBe('');
     const doc = JSON.parse(diff.stdout) as { identical: boolean; changes: Change[]; a: { file: string }; compared: string[] };
     expect(doc.identical).toBe(false);
-    expect(doc.compared).toEqual(['findings']);
+    expect(doc.compared).toEqual(['findings', 'verdicts']);
     expect(doc.changes.filter((c) => c.kind === 'container')).toEqual([
       { kind: 'container', op: 'removed', subject: victim.name, field: null, before: { id: victim.id, state: victim.state }, after: null, message: expect.any(String) },
     ]);

@@ -7,7 +7,7 @@
 // and exits 0 (2 for an unusable request). It touches only the addresses in the request.
 //
 // Subcommands are looked up in SUBCOMMANDS; each is loaded lazily so the agent starts fast.
-// To add one (e.g. `tcp`), add an entry mapping the name to a module exporting
+// To add one, add an entry mapping the name to a module exporting
 // `run(request: unknown): Promise<object>`.
 
 import { pathToFileURL } from 'node:url';
@@ -18,6 +18,12 @@ type Handler = (request: unknown) => Promise<Record<string, unknown>>;
 
 const SUBCOMMANDS: Record<string, () => Promise<Handler>> = {
   dns: async () => (await import('./agent-dns.js')).run,
+  tcp: async () => (await import('./agent-net.js')).runTcp,
+  udp: async () => (await import('./agent-net.js')).runUdp,
+  icmp: async () => (await import('./agent-net.js')).runIcmp,
+  http: async () => (await import('./agent-net.js')).runHttp,
+  /** Any mix of tcp/udp/http/icmp targets in one process: what the runner uses. */
+  batch: async () => (await import('./agent-net.js')).run,
 };
 
 export class AgentRequestError extends Error {}

@@ -187,9 +187,13 @@ export async function runBatch(req: AgentBatchRequest): Promise<AgentResult[]> {
         return http!.probeHttp(t, req.timeoutMs, req.insecure === true);
     }
   };
+  // ICMP probes spawn `ping`, and spawning blocks the event loop for a few ms: start them last so
+  // they do not inflate the other probes' latencies.
+  const order = req.targets.map((_, i) => i);
+  order.sort((a, b) => Number(req.targets[a]!.kind === 'icmp') - Number(req.targets[b]!.kind === 'icmp'));
   const worker = async (): Promise<void> => {
-    while (next < req.targets.length) {
-      const i = next++;
+    while (next < order.length) {
+      const i = order[next++]!;
       if (req.budgetMs !== undefined && Date.now() - started >= req.budgetMs) {
         results[i] = { result: 'error', latencyMs: null, errno: 'DEADLINE', detail: 'deadline' };
         continue;

@@ -2,7 +2,7 @@
 // container's network namespace (`nsenter -t PID -n node dist/src/probe/agent.js SUB 'JSON'`).
 // It works for images with no tools at all, because nothing from the image is used.
 //
-// Contract: argv = [SUBCOMMAND, JSON request]; prints exactly ONE JSON line on stdout:
+// Contract: argv = [SUBCOMMAND, JSON request] (or "-": the JSON on stdin); prints exactly ONE JSON line on stdout:
 //   {"ok":true,"agent":1,...result}  or  {"ok":false,"agent":1,"error":{"code":...,"message":...}}
 // and exits 0 (2 for an unusable request). It touches only the addresses in the request.
 //
@@ -28,6 +28,12 @@ const SUBCOMMANDS: Record<string, () => Promise<Handler>> = {
 
 export class AgentRequestError extends Error {}
 
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 async function main(argv: string[]): Promise<number> {
   const [sub, raw] = argv;
   const out = (v: Record<string, unknown>) => process.stdout.write(JSON.stringify({ agent: AGENT_PROTOCOL, ...v }) + '\n');
@@ -38,7 +44,8 @@ async function main(argv: string[]): Promise<number> {
   }
   let request: unknown;
   try {
-    request = JSON.parse(raw ?? '');
+    // "-": the request comes on stdin (large batches exceed the argv string limit).
+    request = JSON.parse(raw === '-' ? await readStdin() : (raw ?? ''));
   } catch {
     out({ ok: false, error: { code: 'BAD_REQUEST', message: 'the request is not valid JSON' } });
     return 2;

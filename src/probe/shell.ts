@@ -77,7 +77,7 @@ export function buildShellScript(targets: AgentTarget[], opts: { timeoutMs: numb
     else if (t.kind === 'http') calls.push(`http ${i} ${arg(t.address)} ${t.port} ${arg(path)} &`);
     else if (t.kind === 'icmp') calls.push(`icmp ${i} ${arg(t.address)} &`);
     else throw new RangeError(`shell probes cannot do ${t.kind}`);
-    if ((calls.length % conc) === 0) calls.push('wait');
+    if ((i + 1) % conc === 0) calls.push('wait');
   });
   calls.push('wait', `echo "${MARK}-END"`);
   return [...lines, ...calls].join('\n') + '\n';
@@ -128,5 +128,6 @@ export function parseShellOutput(targets: AgentTarget[], out: string, missing: s
     const latencyMs = cls.result === 'error' && cls.errno === 'ENOTOOL' ? null : ms;
     results[i] = { ...cls, latencyMs };
   }
-  return results.map((r) => r ?? { result: 'error', latencyMs: null, errno: 'NORESULT', detail: missing });
+  // Array.from, not map: map skips the holes of a sparse array.
+  return Array.from(results, (r) => r ?? { result: 'error', latencyMs: null, errno: 'NORESULT', detail: missing });
 }

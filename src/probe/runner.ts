@@ -63,7 +63,7 @@ export interface ProbeOutcome {
   /** The method that ran the probe; null when none could (see skipped and detail). */
   method: ProbeMethod | null;
   kind: ProbeKind;
-  /** Source container name, or "host". */
+  /** The source container's name as given (its namespace may be another container's), or "host". */
   from: string;
   target: { address: string; port: number | null };
   result: ProbeResultCode;
@@ -123,7 +123,7 @@ export interface MethodDriver {
 
 /** A probing namespace, resolved from the model. */
 export interface SourceInfo {
-  /** Container name or "host". */
+  /** The namespace owner's name, or "host". */
   name: string;
   /** The container owning the namespace (its `container:` target when it shares one); null for the host. */
   container: Container | null;
@@ -183,7 +183,7 @@ export async function probeMany(ctx: ProbeContext, pairs: ProbePair[], opts: Pro
     const src = sourceOf(ctx.state, p.from);
     const why = probeScopeRefusal(ctx.state, p.address, ctx.allowExternal === true);
     if (why) {
-      out[i] = notSent(p, src.name, 'scope', `not probed: ${why}`);
+      out[i] = notSent(p, 'scope', `not probed: ${why}`);
       refused++;
       return;
     }
@@ -201,7 +201,7 @@ export async function probeMany(ctx: ProbeContext, pairs: ProbePair[], opts: Pro
       const g = groups[next++]!;
       const stop = opts.signal?.aborted ? 'aborted' : Date.now() >= deadlineAt ? 'deadline' : null;
       if (stop) {
-        for (const i of g.idx) out[i] = notSent(pairs[i]!, g.source.name, stop, stop);
+        for (const i of g.idx) out[i] = notSent(pairs[i]!, stop, stop);
         progress(g.idx.length, g.source.name);
         continue;
       }
@@ -224,14 +224,19 @@ function usedSidecar(ctx: ProbeContext, out: ProbeOutcome[]): boolean {
 
 function sourceOf(state: NetworkState, from: ProbeFrom): SourceInfo {
   if (from === 'host') return { name: 'host', container: null };
-  return { name: from.name, container: netnsOwner(state, from) ?? from };
+  const owner = netnsOwner(state, from) ?? from;
+  return { name: owner.name, container: owner };
 }
 
-function notSent(p: ProbePair, from: string, why: NonNullable<ProbeOutcome['notSent']>, detail: string, skipped: MethodSkip[] = [], method: ProbeMethod | null = null): ProbeOutcome {
+function fromName(p: ProbePair): string {
+  return p.from === 'host' ? 'host' : p.from.name;
+}
+
+function notSent(p: ProbePair, why: NonNullable<ProbeOutcome['notSent']>, detail: string, skipped: MethodSkip[] = [], method: ProbeMethod | null = null): ProbeOutcome {
   return {
     method,
     kind: p.kind,
-    from,
+    from: fromName(p),
     target: { address: p.address, port: p.kind === 'icmp' ? null : (p.port ?? null) },
     result: 'error',
     latencyMs: null,
@@ -301,11 +306,11 @@ async function runSource(
       break;
     }
     if (!chosen) {
-      if (o.signal?.aborted) out[i] = notSent(pairs[i]!, source.name, 'aborted', 'aborted', skipped);
+      if (o.signal?.aborted) out[i] = notSent(pairs[i]!, 'aborted', 'aborted', skipped);
       else {
         const why = skipped.map((s) => `${s.method}: ${s.reason}`).join('; ');
         const detail = ctx.method ? `the ${ctx.method} method cannot run this probe: ${skipped[0]?.reason ?? 'unknown reason'}` : `no probe method can run here (${why})`;
-        out[i] = notSent(pairs[i]!, source.name, 'no-method', detail, skipped, ctx.method ?? null);
+        out[i] = notSent(pairs[i]!, 'no-method', detail, skipped, ctx.method ?? null);
       }
     }
   }
@@ -315,7 +320,7 @@ async function runSource(
     const remaining = o.deadlineAt - Date.now();
     const stop = o.signal?.aborted ? 'aborted' : remaining <= 0 ? 'deadline' : null;
     if (stop) {
-      slot.idx.forEach((i, k) => (out[i] = notSent(pairs[i]!, source.name, stop, stop, slot.skipped[k], method)));
+      slot.idx.forEach((i, k) => (out[i] = notSent(pairs[i]!, stop, stop, slot.skipped[k], method)));
       continue;
     }
     const waves = Math.ceil(targets.length / o.perSource);
@@ -333,7 +338,7 @@ async function runSource(
       const o2: ProbeOutcome = {
         method,
         kind: p.kind,
-        from: source.name,
+        from: fromName(p),
         target: { address: p.address, port: p.kind === 'icmp' ? null : (p.port ?? null) },
         result: r.result,
         latencyMs: r.latencyMs,

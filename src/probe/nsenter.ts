@@ -24,6 +24,16 @@ function which(bin: string): string | null {
   return null;
 }
 
+/** Why the agent cannot run in the daemon host's own namespace from here (the `host` source), or null. */
+export function hostAgentBlocker(endpoint: string, env: { platform?: string; agentPath?: string } = {}): string | null {
+  const platform = env.platform ?? process.platform;
+  if (platform !== 'linux') return `probing from the Docker host needs Linux (this is ${platform})`;
+  if (!endpoint.startsWith('unix://')) return `the daemon is remote (${endpoint}); probing from its host needs netsleuth on that host`;
+  const agent = env.agentPath ?? AGENT_PATH;
+  if (!existsSync(agent)) return `the probe agent is missing at ${agent} (run npm run build)`;
+  return null;
+}
+
 /** Why the agent cannot run in this container's namespace from here, or null when it can. */
 export function nsenterBlocker(t: ProbeTarget, env: { uid?: number | null; platform?: string; agentPath?: string } = {}): string | null {
   const platform = env.platform ?? process.platform;
@@ -61,16 +71,18 @@ export interface RunAgentOptions {
 const ARGV_LIMIT = 64 * 1024;
 
 /**
- * Runs `agent.js SUB JSON` in PID's network namespace and returns its parsed JSON line.
+ * Runs `agent.js SUB JSON` in PID's network namespace (pid null: in our own) and returns its parsed JSON line.
  * Throws AgentRunError when it times out, is aborted, cannot start, or prints no JSON.
  */
-export function runAgent(pid: number, sub: string, request: unknown, timeoutMs: number, opts: RunAgentOptions = {}): Promise<Record<string, unknown>> {
+export function runAgent(pid: number | null, sub: string, request: unknown, timeoutMs: number, opts: RunAgentOptions = {}): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
     if (opts.signal?.aborted) return reject(new AgentRunError('the probe agent was not started: aborted', ''));
-    const nsenter = which('nsenter') ?? 'nsenter';
     const json = JSON.stringify(request);
     const viaStdin = json.length > ARGV_LIMIT;
-    const child = spawn(nsenter, ['-t', String(pid), '-n', '--', process.execPath, opts.agentPath ?? AGENT_PATH, sub, viaStdin ? '-' : json], {
+    const agentArgv = [process.execPath, opts.agentPath ?? AGENT_PATH, sub, viaStdin ? '-' : json];
+    // pid null: the agent runs in netsleuth's own namespace (the daemon host's, for the `host` source).
+    const argv = pid === null ? agentArgv : [which('nsenter') ?? 'nsenter', '-t', String(pid), '-n', '--', ...agentArgv];
+    const child = spawn(argv[0]!, argv.slice(1), {
       stdio: [viaStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
       env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
     });

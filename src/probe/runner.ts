@@ -20,7 +20,7 @@ import { netnsOwner } from '../analysis/dns/lookup.js';
 import { probeScopeRefusal } from '../analysis/probe-scope.js';
 import type { Container, NetworkState } from '../model/types.js';
 import type { EngineClient, StreamFrame } from '../sources/docker/engine.js';
-import { AgentRunError, nsenterBlocker, runAgent } from './nsenter.js';
+import { AgentRunError, hostAgentBlocker, nsenterBlocker, runAgent } from './nsenter.js';
 import { TOOL_PROBE_SCRIPT, buildShellScript, parseShellOutput, parseTools, shellSupport, type ShellTools } from './shell.js';
 import { PROBE_METHODS, type AgentResult, type AgentTarget, type ProbeKind, type ProbeMethod, type ProbeResultCode } from './types.js';
 
@@ -373,12 +373,14 @@ function nsenterDriver(ctx: ProbeContext): MethodDriver {
   return {
     method: 'nsenter',
     async prepare(source) {
-      // The host's own namespace is PID 1's.
+      // The host source is netsleuth's own namespace on the daemon's host: the agent runs there
+      // directly (PID 1's namespace may be unreadable, e.g. under a sandbox).
       const c = source.container;
-      const target = c ? { endpoint: ctx.endpoint, pid: c.pid, running: c.running, name: c.name } : { endpoint: ctx.endpoint, pid: 1, running: true, name: 'the host' };
-      const blocker = nsenterBlocker(target, { ...ctx.env, agentPath: ctx.agentPath });
+      const blocker = c
+        ? nsenterBlocker({ endpoint: ctx.endpoint, pid: c.pid, running: c.running, name: c.name }, { ...ctx.env, agentPath: ctx.agentPath })
+        : hostAgentBlocker(ctx.endpoint, { ...ctx.env, agentPath: ctx.agentPath });
       if (blocker) return { blocked: blocker };
-      const pid = target.pid!;
+      const pid = c ? c.pid! : null;
       const { pingCommand } = await import('./agent-net.js');
       const hasPing = pingCommand() !== null;
       return {

@@ -181,5 +181,10 @@ describe('the built-in drivers say why they cannot run', () => {
     expect(r[0]!.skipped[1]!.reason).toMatch(/no Docker Engine API client/);
     const remote = await probeMany(ctx(undefined, { endpoint: 'tcp://10.0.0.5:2376', env: { uid: 0, platform: 'linux' }, method: 'nsenter' }), [tcp(cs[0]!, 1)]);
     expect(remote[0]!.detail).toMatch(/the daemon is remote/);
+    const host = await probeMany(ctx(undefined, { endpoint: 'tcp://10.0.0.5:2376', method: 'nsenter' }), [{ from: 'host', kind: 'tcp', address: '10.214.140.11', port: 80 }]);
+    expect(host[0]).toMatchObject({ from: 'host', result: 'error' });
+    expect(host[0]!.detail).toMatch(/the daemon is remote .*needs netsleuth on that host/);
+    const exec = await probeMany(ctx(undefined, { method: 'exec', engine: {} as never }), [{ from: 'host', kind: 'tcp', address: '10.214.140.11', port: 80 }]);
+    expect(exec[0]!.detail).toMatch(/the host has no container to exec in/);
   });
 });

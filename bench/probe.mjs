@@ -4,9 +4,9 @@
 //
 //   npm run build
 //   eval "$(bash scripts/test-dockerd.sh env)"
-//   flock /run/netsleuth-live.lock node bench/probe.mjs [--sizes 20,50] [--rounds 3] [--serial-sample 200] [--no-sidecar]
+//   flock /run/netsleuth-live.lock node bench/probe.mjs [--sizes 20,50] [--rounds 3] [--serial-sample 200] [--no-sidecar] [--no-pacing]
 //
-// For each N: one network (10.214.143.0/24, inside the guarded test range), N busybox containers
+// For each N: one network (10.214.143.0/24 or the next free of 144-146, inside the guarded test range), N busybox containers
 // running `httpd -f -p 80` (--dns on the gateway, --pull never, labelled netsleuth.bench=1), then
 // every container probes every other one on 80/tcp: N×(N−1) probes (380 for 20, 2,450 for 50).
 //   A  probeMany, nsenter method (one agent process per source, 64 probes in flight in it,
@@ -15,11 +15,13 @@
 //   S  serial `docker exec SRC nc -w 2 DST 80 </dev/null`, one probe at a time. When N×(N−1) is
 //      above --serial-sample (default 200), only the first S probes of the mesh are run and the
 //      total is EXTRAPOLATED (mean per probe × N×(N−1)); the output says so.
-// Every probe must come back `connected`; the bench fails otherwise. Everything it created is
+// Every probe must come back `connected`; the bench fails otherwise (with --no-pacing it counts
+// the others instead: without the runner's neighbour-table pacing a 50-container mesh overflows
+// the kernel's ARP table, gc_thresh3, and probes time out on open paths). Everything it created is
 // removed on exit (also on Ctrl-C). Needs root (nsenter) and a built dist/.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -34,7 +36,7 @@ const opt = (name, dflt) => {
 const has = (name) => args.includes(name);
 if (has('-h') || has('--help')) {
   console.log(
-    'usage: flock /run/netsleuth-live.lock node bench/probe.mjs [--sizes 20,50] [--rounds 3] [--serial-sample 200] [--no-sidecar] [--timeout-ms 2000]',
+    'usage: flock /run/netsleuth-live.lock node bench/probe.mjs [--sizes 20,50] [--rounds 3] [--serial-sample 200] [--no-sidecar] [--no-pacing] [--timeout-ms 2000] [--concurrency 4]',
   );
   process.exit(0);
 }
@@ -43,10 +45,14 @@ const rounds = Number(opt('--rounds', 3));
 const serialSample = Number(opt('--serial-sample', 200));
 const withSidecar = !has('--no-sidecar');
 const timeoutMs = Number(opt('--timeout-ms', 2000));
+const concurrency = Number(opt('--concurrency', 4));
+// --no-pacing: turn off the runner's neighbour-table pacing, to show what it prevents
+const pacing = has('--no-pacing') ? { neighbourPacing: false } : {};
 const IMAGE = 'netsleuth-test/busybox:latest';
 const LABEL = 'netsleuth.bench=1';
-const SUBNET = '10.214.143.0/24';
-const GATEWAY = '10.214.143.1';
+// /24s tried in order (one may be held by someone's leftover network)
+const THIRDS = [143, 144, 145, 146];
+let third = THIRDS[0];
 const RUN = `nsbp-${process.pid}`;
 const NET = `${RUN}-net`;
 
@@ -82,11 +88,13 @@ function cleanup() {
   // sidecars of an interrupted sidecar round carry netsleuth.probe=1 and the bench label
   const side = docker(['ps', '-aq', '--filter', 'label=netsleuth.probe=1', '--filter', 'label=netsleuth.bench=1']).stdout?.split(/\s+/).filter(Boolean) ?? [];
   if (side.length) docker(['rm', '-f', ...side], 120_000);
-  for (let i = 0; i < 5; i++) {
+  // a network whose last endpoints are still being torn down (busy daemon) refuses removal: retry
+  for (let i = 0; i < 20; i++) {
     if (docker(['network', 'inspect', NET]).status !== 0) break;
-    if (docker(['network', 'rm', NET]).status === 0) break;
-    spawnSync('sleep', ['2']);
+    if (docker(['network', 'rm', NET], 60_000).status === 0) break;
+    spawnSync('sleep', ['3']);
   }
+  if (docker(['network', 'inspect', NET]).status === 0) console.error(`bench/probe: WARNING: network ${NET} is left; remove it with: docker network rm ${NET}`);
   cleaning = false;
 }
 process.on('SIGINT', () => {
@@ -99,17 +107,39 @@ process.on('SIGTERM', () => {
 });
 
 async function createMesh(n) {
-  dockerOk(['network', 'create', '--label', LABEL, '--subnet', SUBNET, '--gateway', GATEWAY, NET]);
+  let made = false;
+  for (const t of THIRDS) {
+    const r = docker(['network', 'create', '--label', LABEL, '--subnet', `10.214.${t}.0/24`, '--gateway', `10.214.${t}.1`, NET]);
+    if (r.status === 0) {
+      third = t;
+      made = true;
+      break;
+    }
+    if (!/overlap/i.test(r.stderr)) throw new Error(`docker network create: ${r.stderr}`);
+  }
+  if (!made) throw new Error(`no free /24 among 10.214.{${THIRDS.join(',')}}.0/24`);
+  const GATEWAY = `10.214.${third}.1`;
   const names = Array.from({ length: n }, (_, i) => `${RUN}-c${String(i).padStart(3, '0')}`);
   let next = 0;
   const worker = async () => {
     while (next < names.length) {
       const i = next++;
-      await dockerAsync(['run', '-d', '--pull', 'never', '--label', LABEL, '--name', names[i], '--network', NET, '--ip', `10.214.143.${10 + i}`, '--dns', GATEWAY, IMAGE, 'httpd', '-f', '-p', '80']);
+      await dockerAsync(['run', '-d', '--pull', 'never', '--label', LABEL, '--name', names[i], '--network', NET, '--ip', `10.214.${third}.${10 + i}`, '--dns', GATEWAY, IMAGE, 'httpd', '-f', '-p', '80']);
     }
   };
   await Promise.all(Array.from({ length: 4 }, worker));
   return names;
+}
+
+/** `node -e ''` median of 5: how busy the machine is right now (about 60 ms when idle). */
+function nodeStartup() {
+  const xs = [];
+  for (let i = 0; i < 5; i++) {
+    const t = process.hrtime.bigint();
+    spawnSync(process.execPath, ['-e', '']);
+    xs.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  return median(xs);
 }
 
 const median = (xs) => {
@@ -139,16 +169,19 @@ async function measure(n) {
   const engine = await EngineClient.connect(resolveEndpoint({ host: process.env.DOCKER_HOST }));
   const check = (label, out) => {
     const bad = out.filter((o) => o.result !== 'connected');
-    if (bad.length) throw new Error(`${label}: ${bad.length} of ${out.length} probes not connected, e.g. ${JSON.stringify(bad[0])}`);
+    if (!bad.length) return;
+    const msg = `${label}: ${bad.length} of ${out.length} probes not connected, e.g. ${JSON.stringify(bad[0])}`;
+    if (pacing.neighbourPacing !== false) throw new Error(msg);
+    res.notConnected.push(`${label}: ${bad.length}/${out.length}`);
   };
 
-  const res = { n, probes: pairs.length, captureMs, nsenter: [], sidecar: null, serial: null };
+  const res = { n, probes: pairs.length, captureMs, nsenter: [], sidecar: null, serial: null, nodeStartMs: nodeStartup(), load: loadavg()[0], notConnected: [] };
   try {
     // one warm-up (page cache for node and the agent), then R measured rounds
     check('warm-up', await probeMany({ state, endpoint: opened.label, engine, method: 'nsenter' }, pairs.slice(0, n - 1), { timeoutMs }));
     for (let r = 0; r < rounds; r++) {
       const t = process.hrtime.bigint();
-      const out = await probeMany({ state, endpoint: opened.label, engine, method: 'nsenter' }, pairs, { timeoutMs });
+      const out = await probeMany({ state, endpoint: opened.label, engine, method: 'nsenter' }, pairs, { timeoutMs, concurrency, ...pacing });
       res.nsenter.push(Number(process.hrtime.bigint() - t) / 1e6);
       check('nsenter', out);
     }
@@ -157,7 +190,7 @@ async function measure(n) {
       const out = await probeMany(
         { state, endpoint: opened.label, engine, method: 'sidecar', probeImage: IMAGE, sidecarLabels: { 'netsleuth.bench': '1' } },
         pairs,
-        { timeoutMs },
+        { timeoutMs, concurrency, ...pacing },
       );
       res.sidecar = Number(process.hrtime.bigint() - t) / 1e6;
       check('sidecar', out);
@@ -188,7 +221,7 @@ async function measure(n) {
 function report(r) {
   const a = median(r.nsenter);
   const lines = [
-    `N=${r.n}  probes=${r.probes}  (state capture ${secs(r.captureMs)}, not included below)`,
+    `N=${r.n}  probes=${r.probes}  (state capture ${secs(r.captureMs)}, not included below; load average ${r.load.toFixed(1)}, node -e '' ${r.nodeStartMs.toFixed(0)} ms)`,
     `  A  probeMany nsenter   median ${secs(a)} of ${r.nsenter.length} (${r.nsenter.map((x) => (x / 1000).toFixed(2)).join(', ')})  ${(r.probes / (a / 1000)).toFixed(0)} probes/s`,
   ];
   if (r.sidecar !== null) lines.push(`  B  probeMany sidecar   ${secs(r.sidecar)} (1 round)  ${(r.probes / (r.sidecar / 1000)).toFixed(0)} probes/s`);
@@ -198,12 +231,14 @@ function report(r) {
       ? `  S  serial docker exec  ${secs(s.totalMs)} EXTRAPOLATED from ${s.measuredProbes} measured probes (${secs(s.measuredMs)}, ${(s.measuredMs / s.measuredProbes).toFixed(0)} ms/probe) × ${r.probes}`
       : `  S  serial docker exec  ${secs(s.totalMs)} (all ${s.measuredProbes} probes measured, ${(s.measuredMs / s.measuredProbes).toFixed(0)} ms/probe)`,
   );
+  lines.push(`  A per source: ${(a / r.n).toFixed(0)} ms wall at concurrency ${concurrency} (one agent process each; ${(r.nodeStartMs).toFixed(0)} ms is a bare node start now)`);
   lines.push(`  ratio S/A = ${(s.totalMs / a).toFixed(1)}x faster with probeMany (nsenter)${r.sidecar !== null ? `; S/B = ${(s.totalMs / r.sidecar).toFixed(1)}x (sidecar)` : ''}`);
+  if (r.notConnected.length) lines.push(`  NOT CONNECTED (pacing off): ${r.notConnected.join('; ')}`);
   if (r.probes >= 2450) lines.push(`  target: 2,450-probe mesh under 30 s → ${a < 30_000 ? 'MET' : 'NOT MET'} (${secs(a)})`);
   console.log(lines.join('\n'));
 }
 
-console.log(`bench/probe: ${cpus().length} CPUs, node ${process.version}, per-probe timeout ${timeoutMs} ms, sizes ${sizes.join(', ')}`);
+console.log(`bench/probe: ${cpus().length} CPUs, node ${process.version}, per-probe timeout ${timeoutMs} ms, ${concurrency} sources at a time, neighbour pacing ${pacing.neighbourPacing === false ? 'OFF' : 'on'}, sizes ${sizes.join(', ')}`);
 const results = [];
 let failed = false;
 for (const n of sizes) {

@@ -16,6 +16,7 @@
 // allowExternal; nothing else on the daemon or host is changed.
 
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { netnsOwner } from '../analysis/dns/lookup.js';
 import { probeScopeRefusal } from '../analysis/probe-scope.js';
 import type { Container, NetworkState } from '../model/types.js';
@@ -97,6 +98,18 @@ export interface ProbeManyOptions {
   deadlineMs?: number;
   signal?: AbortSignal;
   onProgress?: (p: ProbeProgress) => void;
+  /**
+   * Neighbour-table pacing (see NeighbourPacing). Default: on, sized from the host's
+   * net.ipv4.neigh.default.gc_thresh3 when readable, else Linux's default of 1024. false: off.
+   */
+  neighbourPacing?: NeighbourPacingOptions | false;
+}
+
+export interface NeighbourPacingOptions {
+  /** Neighbour entries the run may have fresh at once (default 40% of gc_thresh3). */
+  capacity?: number;
+  /** How long an entry stays protected from forced GC after use (kernel: 5 s; default 6 s). */
+  holdMs?: number;
 }
 
 export interface BatchOptions {
@@ -195,17 +208,27 @@ export async function probeMany(ctx: ProbeContext, pairs: ProbePair[], opts: Pro
   if (refused) progress(refused, null);
 
   const groups = [...bySource.values()];
+  // One default pacer per process: the kernel's table outlives a single probeMany call.
+  const pacing = opts.neighbourPacing === false ? null : opts.neighbourPacing ? new NeighbourPacing(opts.neighbourPacing) : (defaultPacing ??= new NeighbourPacing());
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < groups.length) {
       const g = groups[next++]!;
+      // Each distinct target costs up to two neighbour entries (ours, and the target's for us).
+      const cost = 2 * new Set(g.idx.map((i) => pairs[i]!.address)).size;
+      const granted = pacing ? await pacing.acquire(cost, deadlineAt, opts.signal) : cost;
       const stop = opts.signal?.aborted ? 'aborted' : Date.now() >= deadlineAt ? 'deadline' : null;
       if (stop) {
+        pacing?.release(granted, 0);
         for (const i of g.idx) out[i] = notSent(pairs[i]!, stop, stop);
         progress(g.idx.length, g.source.name);
         continue;
       }
-      await runSource(ctx, drivers, g.source, g.idx, pairs, out, { timeoutMs, perSource, deadlineAt, signal: opts.signal });
+      try {
+        await runSource(ctx, drivers, g.source, g.idx, pairs, out, { timeoutMs, perSource, deadlineAt, signal: opts.signal });
+      } finally {
+        pacing?.release(granted);
+      }
       progress(g.idx.length, g.source.name);
     }
   };
@@ -216,6 +239,70 @@ export async function probeMany(ctx: ProbeContext, pairs: ProbePair[], opts: Pro
     if (ctx.engine && usedSidecar(ctx, out)) await sweepSidecars(ctx.engine, runId).catch(() => undefined);
   }
   return out;
+}
+
+/**
+ * Keeps a probe run from overflowing the kernel's neighbour (ARP/NDP) table. That table is ONE
+ * table for all network namespaces, capped at net.ipv4.neigh.default.gc_thresh3 (1024 by
+ * default), and the kernel's forced GC never evicts an entry used in the last 5 s: a full mesh of
+ * 50 containers on one network needs 2,450 fresh entries within seconds, the table overflows
+ * ("neighbour: arp_cache: neighbor table overflow!") and probes time out although the path is
+ * open. So a source's batch first takes `cost` tokens (two per distinct target), and gives them
+ * back `holdMs` after it ends, when its entries may be collected again. A batch costing more than
+ * the whole capacity runs alone.
+ */
+export class NeighbourPacing {
+  readonly capacity: number;
+  readonly holdMs: number;
+  private free: number;
+  private waiters: Array<() => void> = [];
+
+  constructor(o: NeighbourPacingOptions = {}, readThresh: () => number | null = readGcThresh3) {
+    this.capacity = Math.max(2, Math.floor(o.capacity ?? 0.4 * (readThresh() ?? 1024)));
+    this.holdMs = o.holdMs ?? 6_000;
+    this.free = this.capacity;
+  }
+
+  /** Waits for `cost` tokens (capped at the capacity); resolves early (with 0) on abort or deadline. */
+  async acquire(cost: number, deadlineAt: number, signal?: AbortSignal): Promise<number> {
+    const want = Math.min(cost, this.capacity);
+    while (this.free < want) {
+      if (signal?.aborted || Date.now() >= deadlineAt) return 0;
+      await new Promise<void>((resolve) => {
+        const wake = (): void => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, Math.max(1, Math.min(1_000, deadlineAt - Date.now())));
+        signal?.addEventListener('abort', wake, { once: true });
+        this.waiters.push(wake);
+      });
+    }
+    this.free -= want;
+    return want;
+  }
+
+  release(n: number, afterMs = this.holdMs): void {
+    if (n <= 0) return;
+    const give = (): void => {
+      this.free += n;
+      for (const w of this.waiters.splice(0)) w();
+    };
+    if (afterMs <= 0) give();
+    else setTimeout(give, afterMs).unref();
+  }
+}
+
+let defaultPacing: NeighbourPacing | null = null;
+
+function readGcThresh3(): number | null {
+  try {
+    const v = Number(readFileSync('/proc/sys/net/ipv4/neigh/default/gc_thresh3', 'utf8').trim());
+    return Number.isInteger(v) && v > 0 ? v : null;
+  } catch {
+    return null;
+  }
 }
 
 function usedSidecar(ctx: ProbeContext, out: ProbeOutcome[]): boolean {

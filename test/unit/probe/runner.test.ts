@@ -166,6 +166,44 @@ describe('batching, bounds and progress', () => {
     expect(r.slice(2).every((x) => x.notSent === 'aborted')).toBe(true);
   });
 
+  it('paces sources so fresh neighbour entries stay under the capacity, and runs an oversized batch alone', async () => {
+    const calls: Call[] = [];
+    const times: number[] = [];
+    const d = driver('nsenter', { calls });
+    const orig = d.prepare.bind(d);
+    d.prepare = async (src, sig) => {
+      times.push(Date.now());
+      return orig(src, sig);
+    };
+    const started = Date.now();
+    // 3 sources × 2 distinct targets = cost 4 each; capacity 4: one source per 150 ms window
+    const pairs = [0, 1, 2].flatMap((i) => [tcp(cs[i]!, 3), tcp(cs[i]!, 4)]);
+    const r = await probeMany(ctx({ nsenter: d }), pairs, { concurrency: 3, neighbourPacing: { capacity: 4, holdMs: 150 } });
+    expect(r.every((x) => x.result === 'connected')).toBe(true);
+    expect(times).toHaveLength(3);
+    expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(140);
+    expect(times[2]! - times[1]!).toBeGreaterThanOrEqual(140);
+    // without pacing all three start at once
+    const t2: number[] = [];
+    d.prepare = async (src, sig) => {
+      t2.push(Date.now());
+      return orig(src, sig);
+    };
+    await probeMany(ctx({ nsenter: d }), pairs, { concurrency: 3, neighbourPacing: false });
+    expect(t2[2]! - t2[0]!).toBeLessThan(100);
+    // a source costing more than the capacity still runs (alone)
+    const big = await probeMany(ctx({ nsenter: driver('nsenter') }), [1, 2, 3, 4].map((j) => tcp(cs[0]!, j)), { neighbourPacing: { capacity: 2, holdMs: 10 } });
+    expect(big.every((x) => x.result === 'connected')).toBe(true);
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  it('a deadline while waiting for the neighbour budget reports deadline, not a hang', async () => {
+    const pairs = [0, 1].map((i) => tcp(cs[i]!, 5));
+    const r = await probeMany(ctx({ nsenter: driver('nsenter') }), pairs, { concurrency: 2, deadlineMs: 200, neighbourPacing: { capacity: 2, holdMs: 5_000 } });
+    expect(r[0]!.result).toBe('connected');
+    expect(r[1]).toMatchObject({ result: 'error', notSent: 'deadline' });
+  });
+
   it('rejects bad options', async () => {
     await expect(probeMany(ctx({}), [], { concurrency: 0 })).rejects.toThrow(/concurrency/);
     await expect(probeMany(ctx({}), [], { timeoutMs: 0 })).rejects.toThrow(/timeoutMs/);

@@ -78,6 +78,11 @@ export interface ProbeOutcome {
   skipped: MethodSkip[];
   /** Set when the probe was not sent at all, and why: scope (safety), deadline, aborted, no-method. */
   notSent?: 'scope' | 'deadline' | 'aborted' | 'no-method';
+  /**
+   * Set on a timeout/unreachable/no-answer when the kernel's neighbour table overflowed during
+   * the run (local daemon only): the packet may have been dropped by this host, not by the path.
+   */
+  suspect?: 'neighbour-table-overflow';
 }
 
 export interface ProbeProgress {
@@ -106,9 +111,9 @@ export interface ProbeManyOptions {
 }
 
 export interface NeighbourPacingOptions {
-  /** Neighbour entries the run may have fresh at once (default 40% of gc_thresh3). */
+  /** Neighbour entries the run may hold at once (default 75% of gc_thresh3). */
   capacity?: number;
-  /** How long an entry stays protected from forced GC after use (kernel: 5 s; default 6 s). */
+  /** How long an entry cannot be evicted after use (default 1.5 x base_reachable_time + 5 s, 50 s). */
   holdMs?: number;
 }
 
@@ -208,6 +213,9 @@ export async function probeMany(ctx: ProbeContext, pairs: ProbePair[], opts: Pro
   if (refused) progress(refused, null);
 
   const groups = [...bySource.values()];
+  // The neighbour table is the daemon host's only when the daemon is local.
+  const local = ctx.endpoint.startsWith('unix://');
+  const fullsBefore = local ? neighbourTableFulls() : null;
   // One default pacer per process: the kernel's table outlives a single probeMany call.
   const pacing = opts.neighbourPacing === false ? null : opts.neighbourPacing ? new NeighbourPacing(opts.neighbourPacing) : (defaultPacing ??= new NeighbourPacing());
   let next = 0;
@@ -234,6 +242,15 @@ export async function probeMany(ctx: ProbeContext, pairs: ProbePair[], opts: Pro
   };
   try {
     await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, groups.length)) }, worker));
+    const fullsAfter = local ? neighbourTableFulls() : null;
+    if (fullsBefore !== null && fullsAfter !== null && fullsAfter > fullsBefore) {
+      for (const o of out) {
+        if (o && (o.result === 'timeout' || o.result === 'unreachable' || o.result === 'no-answer') && !o.notSent) {
+          o.suspect = 'neighbour-table-overflow';
+          o.detail = `${o.detail ? `${o.detail}; ` : ''}the kernel's neighbour table overflowed during this run (gc_thresh3): this ${o.result} may be this host's, not the path's`;
+        }
+      }
+    }
   } finally {
     // A sidecar whose create raced an abort could be left behind by its own cleanup: sweep this run's label.
     if (ctx.engine && usedSidecar(ctx, out)) await sweepSidecars(ctx.engine, runId).catch(() => undefined);
@@ -242,14 +259,16 @@ export async function probeMany(ctx: ProbeContext, pairs: ProbePair[], opts: Pro
 }
 
 /**
- * Keeps a probe run from overflowing the kernel's neighbour (ARP/NDP) table. That table is ONE
- * table for all network namespaces, capped at net.ipv4.neigh.default.gc_thresh3 (1024 by
- * default), and the kernel's forced GC never evicts an entry used in the last 5 s: a full mesh of
- * 50 containers on one network needs 2,450 fresh entries within seconds, the table overflows
- * ("neighbour: arp_cache: neighbor table overflow!") and probes time out although the path is
- * open. So a source's batch first takes `cost` tokens (two per distinct target), and gives them
- * back `holdMs` after it ends, when its entries may be collected again. A batch costing more than
- * the whole capacity runs alone.
+ * Keeps a probe run from overflowing the kernel's neighbour (ARP) table. That table is ONE table
+ * for all network namespaces, capped at net.ipv4.neigh.default.gc_thresh3 (1024 by default), and
+ * the kernel cannot evict an entry while its state timer runs: REACHABLE lasts a random 0.5-1.5 x
+ * base_reachable_time (30 s), and forced GC also spares entries updated in the last 5 s. A full
+ * mesh of 50 containers on one network needs 2,450 entries within seconds: the table overflows
+ * ("neighbour: arp_cache: neighbor table overflow!"), packets are dropped and probes time out on
+ * paths that are open. So a source's batch first takes `cost` tokens (two per distinct target:
+ * the source's entry and the target's entry for the source) and gives them back `holdMs` after
+ * it ends (1.5 x base_reachable_time + 5 s). A batch costing more than the capacity runs alone.
+ * Small runs never wait.
  */
 export class NeighbourPacing {
   readonly capacity: number;
@@ -257,9 +276,9 @@ export class NeighbourPacing {
   private free: number;
   private waiters: Array<() => void> = [];
 
-  constructor(o: NeighbourPacingOptions = {}, readThresh: () => number | null = readGcThresh3) {
-    this.capacity = Math.max(2, Math.floor(o.capacity ?? 0.4 * (readThresh() ?? 1024)));
-    this.holdMs = o.holdMs ?? 6_000;
+  constructor(o: NeighbourPacingOptions = {}) {
+    this.capacity = Math.max(2, Math.floor(o.capacity ?? 0.75 * (readSysctl('net/ipv4/neigh/default/gc_thresh3') ?? 1024)));
+    this.holdMs = o.holdMs ?? Math.round(1.5 * (readSysctl('net/ipv4/neigh/default/base_reachable_time_ms') ?? 30_000)) + 5_000;
     this.free = this.capacity;
   }
 
@@ -296,9 +315,30 @@ export class NeighbourPacing {
 
 let defaultPacing: NeighbourPacing | null = null;
 
-function readGcThresh3(): number | null {
+/** The kernel's count of neighbour-table-full events (all CPUs), or null when unreadable. */
+export function neighbourTableFulls(text?: string): number | null {
+  let t = text;
+  if (t === undefined) {
+    try {
+      t = readFileSync('/proc/net/stat/arp_cache', 'utf8');
+    } catch {
+      return null;
+    }
+  }
+  const lines = t.trim().split('\n');
+  const col = lines[0]?.trim().split(/\s+/).indexOf('table_fulls') ?? -1;
+  if (col < 0) return null;
+  let sum = 0;
+  for (const l of lines.slice(1)) {
+    const v = parseInt(l.trim().split(/\s+/)[col] ?? '', 16);
+    if (Number.isFinite(v)) sum += v;
+  }
+  return sum;
+}
+
+function readSysctl(path: string): number | null {
   try {
-    const v = Number(readFileSync('/proc/sys/net/ipv4/neigh/default/gc_thresh3', 'utf8').trim());
+    const v = Number(readFileSync(`/proc/sys/${path}`, 'utf8').trim());
     return Number.isInteger(v) && v > 0 ? v : null;
   } catch {
     return null;

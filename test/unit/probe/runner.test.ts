@@ -1,7 +1,7 @@
 // probeMany with scripted method drivers: method order and skip reasons, forcing, per-kind
 // fallback, safety scope, batching per source, bounded concurrency, deadline, abort, progress.
 import { describe, expect, it } from 'vitest';
-import { probeMany, type MethodDriver, type PreparedMethod, type ProbeContext, type ProbePair, type ProbeProgress } from '../../../src/probe/runner.js';
+import { neighbourTableFulls, probeMany, type MethodDriver, type PreparedMethod, type ProbeContext, type ProbePair, type ProbeProgress } from '../../../src/probe/runner.js';
 import type { AgentResult, AgentTarget, ProbeKind, ProbeMethod } from '../../../src/probe/types.js';
 import { container, network, snapshot } from '../../support/build-snapshot.js';
 
@@ -208,6 +208,18 @@ describe('batching, bounds and progress', () => {
     await expect(probeMany(ctx({}), [], { concurrency: 0 })).rejects.toThrow(/concurrency/);
     await expect(probeMany(ctx({}), [], { timeoutMs: 0 })).rejects.toThrow(/timeoutMs/);
     await expect(probeMany(ctx({}, { method: 'ssh' as ProbeMethod }), [])).rejects.toThrow(/unknown probe method/);
+  });
+});
+
+describe('neighbourTableFulls', () => {
+  it('sums the table_fulls column (hex, one line per CPU) of /proc/net/stat/arp_cache', () => {
+    const text = [
+      'entries  allocs   destroys hash_grows lookups  hits     res_failed rcv_probes_mcast rcv_probes_ucast periodic_gc_runs forced_gc_runs unresolved_discards table_fulls',
+      '00000033 000009fc 00000954 00000006   0000ddc8 00006d4e 0000003c   00000000         00000000         00000399         000009bb       00000000            00000990',
+      '00000033 00000dcf 00000e44 00000002   00015cbd 0000a725 00000052   00000000         00000000         00000000         00000a3a       00000000            000009fb',
+    ].join('\n');
+    expect(neighbourTableFulls(text)).toBe(0x990 + 0x9fb);
+    expect(neighbourTableFulls('entries allocs\n1 2\n')).toBeNull();
   });
 });
 

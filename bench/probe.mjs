@@ -20,7 +20,7 @@
 // the kernel's ARP table, gc_thresh3, and probes time out on open paths). Everything it created is
 // removed on exit (also on Ctrl-C). Needs root (nsenter) and a built dist/.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -36,7 +36,7 @@ const opt = (name, dflt) => {
 const has = (name) => args.includes(name);
 if (has('-h') || has('--help')) {
   console.log(
-    'usage: flock /run/netsleuth-live.lock node bench/probe.mjs [--sizes 20,50] [--rounds 3] [--serial-sample 200] [--no-sidecar] [--no-pacing] [--timeout-ms 2000] [--concurrency 4]',
+    'usage: flock /run/netsleuth-live.lock node bench/probe.mjs [--sizes 20,50] [--rounds 3] [--serial-sample 200] [--no-sidecar] [--no-pacing] [--gc-thresh3 N] [--timeout-ms 2000] [--concurrency 4]',
   );
   process.exit(0);
 }
@@ -48,6 +48,11 @@ const timeoutMs = Number(opt('--timeout-ms', 2000));
 const concurrency = Number(opt('--concurrency', 4));
 // --no-pacing: turn off the runner's neighbour-table pacing, to show what it prevents
 const pacing = has('--no-pacing') ? { neighbourPacing: false } : {};
+// --gc-thresh3 N: raise the kernel's neighbour-table cap for the run (restored on exit), as a host
+// running big meshes would; the runner's pacing reads it and then does not need to wait.
+const gcThresh3 = opt('--gc-thresh3', null);
+const GC_PATH = '/proc/sys/net/ipv4/neigh/default/gc_thresh3';
+let gcOld = null;
 const IMAGE = 'netsleuth-test/busybox:latest';
 const LABEL = 'netsleuth.bench=1';
 // /24s tried in order (one may be held by someone's leftover network)
@@ -79,6 +84,17 @@ const dockerAsync = (argv) =>
     c.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`docker ${argv.slice(0, 3).join(' ')}…: ${err.trim()}`))));
   });
 
+function restoreGc() {
+  if (gcOld === null) return;
+  try {
+    writeFileSync(GC_PATH, gcOld);
+    console.log(`bench/probe: gc_thresh3 restored to ${gcOld.trim()}`);
+    gcOld = null;
+  } catch (e) {
+    console.error(`bench/probe: WARNING: could not restore ${GC_PATH} to ${gcOld.trim()}: ${e.message}`);
+  }
+}
+
 let cleaning = false;
 function cleanup() {
   if (cleaning) return;
@@ -99,10 +115,12 @@ function cleanup() {
 }
 process.on('SIGINT', () => {
   cleanup();
+  restoreGc();
   process.exit(130);
 });
 process.on('SIGTERM', () => {
   cleanup();
+  restoreGc();
   process.exit(143);
 });
 
@@ -239,6 +257,12 @@ function report(r) {
 }
 
 console.log(`bench/probe: ${cpus().length} CPUs, node ${process.version}, per-probe timeout ${timeoutMs} ms, ${concurrency} sources at a time, neighbour pacing ${pacing.neighbourPacing === false ? 'OFF' : 'on'}, sizes ${sizes.join(', ')}`);
+if (gcThresh3 !== null) {
+  if (!/^\d+$/.test(gcThresh3) || Number(gcThresh3) < 1024) die('--gc-thresh3 takes a number >= 1024');
+  gcOld = readFileSync(GC_PATH, 'utf8');
+  writeFileSync(GC_PATH, `${gcThresh3}\n`);
+  console.log(`bench/probe: gc_thresh3 raised from ${gcOld.trim()} to ${gcThresh3} for this run`);
+}
 const results = [];
 let failed = false;
 for (const n of sizes) {
@@ -253,6 +277,7 @@ for (const n of sizes) {
     cleanup();
   }
 }
+restoreGc();
 console.log('\n=== summary ===');
 for (const r of results) report(r);
 process.exit(failed ? 1 : 0);

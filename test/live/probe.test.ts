@@ -16,6 +16,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import dnsPacket from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addressOwner } from '../../src/analysis/probe-scope.js';
 import type { Container, NetworkState } from '../../src/model/types.js';
 import { probeMany, type ProbeContext, type ProbeOutcome, type ProbePair } from '../../src/probe/runner.js';
 import type { ProbeMethod } from '../../src/probe/types.js';
@@ -323,7 +324,10 @@ describe.skipIf(!live)('probes (live)', () => {
     });
 
     it('refuses a target the model does not own, before any method runs', async () => {
-      const r = await run(undefined, [{ from: c(cli), kind: 'tcp', address: '10.214.143.77', port: 80 }]);
+      // an address in the guarded test range that no network on the daemon holds right now
+      const free = [250, 251, 252, 253, 254].map((x) => `10.214.${x}.77`).find((ip) => addressOwner(state, ip) === null);
+      expect(free).toBeDefined();
+      const r = await run(undefined, [{ from: c(cli), kind: 'tcp', address: free!, port: 80 }]);
       expect(r[0]).toMatchObject({ method: null, result: 'error', notSent: 'scope' });
     });
 

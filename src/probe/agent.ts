@@ -2,12 +2,12 @@
 // container's network namespace (`nsenter -t PID -n node dist/src/probe/agent.js SUB 'JSON'`).
 // It works for images with no tools at all, because nothing from the image is used.
 //
-// Contract: argv = [SUBCOMMAND, JSON request]; prints exactly ONE JSON line on stdout:
+// Contract: argv = [SUBCOMMAND, JSON request] (or "-": the JSON on stdin); prints exactly ONE JSON line on stdout:
 //   {"ok":true,"agent":1,...result}  or  {"ok":false,"agent":1,"error":{"code":...,"message":...}}
 // and exits 0 (2 for an unusable request). It touches only the addresses in the request.
 //
 // Subcommands are looked up in SUBCOMMANDS; each is loaded lazily so the agent starts fast.
-// To add one (e.g. `tcp`), add an entry mapping the name to a module exporting
+// To add one, add an entry mapping the name to a module exporting
 // `run(request: unknown): Promise<object>`.
 
 import { pathToFileURL } from 'node:url';
@@ -18,9 +18,21 @@ type Handler = (request: unknown) => Promise<Record<string, unknown>>;
 
 const SUBCOMMANDS: Record<string, () => Promise<Handler>> = {
   dns: async () => (await import('./agent-dns.js')).run,
+  tcp: async () => (await import('./agent-net.js')).runTcp,
+  udp: async () => (await import('./agent-net.js')).runUdp,
+  icmp: async () => (await import('./agent-net.js')).runIcmp,
+  http: async () => (await import('./agent-net.js')).runHttp,
+  /** Any mix of tcp/udp/http/icmp targets in one process: what the runner uses. */
+  batch: async () => (await import('./agent-net.js')).run,
 };
 
 export class AgentRequestError extends Error {}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
 
 async function main(argv: string[]): Promise<number> {
   const [sub, raw] = argv;
@@ -32,7 +44,8 @@ async function main(argv: string[]): Promise<number> {
   }
   let request: unknown;
   try {
-    request = JSON.parse(raw ?? '');
+    // "-": the request comes on stdin (large batches exceed the argv string limit).
+    request = JSON.parse(raw === '-' ? await readStdin() : (raw ?? ''));
   } catch {
     out({ ok: false, error: { code: 'BAD_REQUEST', message: 'the request is not valid JSON' } });
     return 2;

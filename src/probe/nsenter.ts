@@ -24,8 +24,18 @@ function which(bin: string): string | null {
   return null;
 }
 
+/** Why the agent cannot run in the daemon host's own namespace from here (the `host` source), or null. */
+export function hostAgentBlocker(endpoint: string, env: { platform?: string; agentPath?: string } = {}): string | null {
+  const platform = env.platform ?? process.platform;
+  if (platform !== 'linux') return `probing from the Docker host needs Linux (this is ${platform})`;
+  if (!endpoint.startsWith('unix://')) return `the daemon is remote (${endpoint}); probing from its host needs netsleuth on that host`;
+  const agent = env.agentPath ?? AGENT_PATH;
+  if (!existsSync(agent)) return `the probe agent is missing at ${agent} (run npm run build)`;
+  return null;
+}
+
 /** Why the agent cannot run in this container's namespace from here, or null when it can. */
-export function nsenterBlocker(t: ProbeTarget, env: { uid?: number | null; platform?: string } = {}): string | null {
+export function nsenterBlocker(t: ProbeTarget, env: { uid?: number | null; platform?: string; agentPath?: string } = {}): string | null {
   const platform = env.platform ?? process.platform;
   const uid = env.uid !== undefined ? env.uid : typeof process.getuid === 'function' ? process.getuid() : null;
   if (platform !== 'linux') return `entering a network namespace needs Linux (this is ${platform})`;
@@ -38,7 +48,8 @@ export function nsenterBlocker(t: ProbeTarget, env: { uid?: number | null; platf
     return `PID ${t.pid} of ${t.name} is not visible here (is the daemon in another PID namespace or on another machine?)`;
   }
   if (!which('nsenter')) return 'nsenter is not installed (Debian: util-linux)';
-  if (!existsSync(AGENT_PATH)) return `the probe agent is missing at ${AGENT_PATH} (run npm run build)`;
+  const agent = env.agentPath ?? AGENT_PATH;
+  if (!existsSync(agent)) return `the probe agent is missing at ${agent} (run npm run build)`;
   return null;
 }
 
@@ -49,23 +60,48 @@ export class AgentRunError extends Error {
   }
 }
 
+export interface RunAgentOptions {
+  /** The built agent.js to run (default: the one next to this module). */
+  agentPath?: string;
+  /** Kills the agent when aborted; the promise then rejects with AgentRunError. */
+  signal?: AbortSignal;
+}
+
+/** Requests larger than this go through stdin: one argv string is capped at 128 KiB on Linux. */
+const ARGV_LIMIT = 64 * 1024;
+
 /**
- * Runs `agent.js SUB JSON` in PID's network namespace and returns its parsed JSON line.
- * Throws AgentRunError when it times out, cannot start, or prints no JSON.
+ * Runs `agent.js SUB JSON` in PID's network namespace (pid null: in our own) and returns its parsed JSON line.
+ * Throws AgentRunError when it times out, is aborted, cannot start, or prints no JSON.
  */
-export function runAgent(pid: number, sub: string, request: unknown, timeoutMs: number): Promise<Record<string, unknown>> {
+export function runAgent(pid: number | null, sub: string, request: unknown, timeoutMs: number, opts: RunAgentOptions = {}): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    const nsenter = which('nsenter') ?? 'nsenter';
-    const child = spawn(nsenter, ['-t', String(pid), '-n', '--', process.execPath, AGENT_PATH, sub, JSON.stringify(request)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
+    if (opts.signal?.aborted) return reject(new AgentRunError('the probe agent was not started: aborted', ''));
+    const json = JSON.stringify(request);
+    const viaStdin = json.length > ARGV_LIMIT;
+    const agentArgv = [process.execPath, opts.agentPath ?? AGENT_PATH, sub, viaStdin ? '-' : json];
+    // pid null: the agent runs in netsleuth's own namespace (the daemon host's, for the `host` source).
+    const argv = pid === null ? agentArgv : [which('nsenter') ?? 'nsenter', '-t', String(pid), '-n', '--', ...agentArgv];
+    const child = spawn(argv[0]!, argv.slice(1), {
+      stdio: [viaStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
       env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
     });
+    if (viaStdin) {
+      child.stdin!.on('error', () => undefined);
+      child.stdin!.end(json);
+    }
+    let aborted = false;
+    const onAbort = (): void => {
+      aborted = true;
+      child.kill('SIGKILL');
+    };
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => {
+    child.stdout!.on('data', (d) => {
       if (stdout.length < 16 * 1024 * 1024) stdout += d;
     });
-    child.stderr.on('data', (d) => {
+    child.stderr!.on('data', (d) => {
       if (stderr.length < 64 * 1024) stderr += d;
     });
     let timedOut = false;
@@ -75,10 +111,13 @@ export function runAgent(pid: number, sub: string, request: unknown, timeoutMs: 
     }, timeoutMs);
     child.on('error', (e) => {
       clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
       reject(new AgentRunError(`could not start nsenter: ${e.message}`, stderr));
     });
     child.on('close', (code) => {
       clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      if (aborted) return reject(new AgentRunError('the probe agent was stopped: aborted', stderr));
       if (timedOut) return reject(new AgentRunError(`the probe agent did not finish within ${timeoutMs} ms`, stderr));
       const line = stdout.trim().split('\n').pop() ?? '';
       try {

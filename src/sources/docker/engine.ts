@@ -36,6 +36,36 @@ export interface PingInfo {
 }
 
 type Query = Record<string, string | number | boolean>;
+type HttpMethod = 'GET' | 'POST' | 'DELETE';
+
+/** Per-call options of the write calls: a longer (or shorter) timeout, and cancellation. */
+export interface CallOptions {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** What POST /containers/create needs for a probe sidecar (a subset of the Engine's body). */
+export interface ContainerCreateBody {
+  Image: string;
+  Cmd?: string[];
+  Entrypoint?: string[] | null;
+  Labels?: Record<string, string>;
+  User?: string;
+  HostConfig?: { NetworkMode?: string; AutoRemove?: boolean; CapAdd?: string[]; CapDrop?: string[]; ReadonlyRootfs?: boolean };
+  NetworkDisabled?: boolean;
+}
+
+/** One frame of a multiplexed (non-TTY) attach/logs stream. */
+export interface StreamFrame {
+  stream: 'stdin' | 'stdout' | 'stderr';
+  data: Buffer;
+}
+
+export interface ExecInspect {
+  ExitCode: number | null;
+  Running: boolean;
+  Pid?: number;
+}
 
 interface RawResponse {
   status: number;
@@ -147,6 +177,82 @@ export class EngineClient {
     throw new SourceError(`${where}: the archive holds no regular file`);
   }
 
+  // ---------------------------------------------------------------------------------------------
+  // Write calls (probe sidecars and exec). Each has the client's timeout unless the call gives
+  // its own, and an optional AbortSignal; HTTP errors become EngineHttpError/NotFoundError.
+
+  /** POST /containers/create; returns the new container's id. NotFoundError when the image is absent. */
+  async createContainer(body: ContainerCreateBody, name?: string, opts: CallOptions = {}): Promise<string> {
+    const res = await this.call<{ Id?: unknown }>('POST', '/containers/create', name ? { name } : undefined, body, opts);
+    if (typeof res?.Id !== 'string' || res.Id === '') throw new SourceError(`Docker daemon at ${describeEndpoint(this.endpoint)} created a container but returned no id`);
+    return res.Id;
+  }
+
+  /** POST /containers/{id}/start (a 304 "already started" is success). */
+  async startContainer(id: string, opts: CallOptions = {}): Promise<void> {
+    await this.call('POST', `/containers/${encodeURIComponent(id)}/start`, undefined, undefined, opts, [304]);
+  }
+
+  /** POST /containers/{id}/wait: blocks until the container stops; returns its exit code. */
+  async waitContainer(id: string, opts: CallOptions = {}): Promise<number | null> {
+    const res = await this.call<{ StatusCode?: unknown }>('POST', `/containers/${encodeURIComponent(id)}/wait`, { condition: 'not-running' }, undefined, opts);
+    return typeof res?.StatusCode === 'number' ? res.StatusCode : null;
+  }
+
+  /** GET /containers/{id}/logs (stdout and stderr), demultiplexed. For containers without a TTY. */
+  async containerLogs(id: string, opts: CallOptions = {}): Promise<StreamFrame[]> {
+    const full = this.versioned(`/containers/${encodeURIComponent(id)}/logs`, { stdout: 1, stderr: 1 });
+    const res = await this.sendWith('GET', full, undefined, opts);
+    if (res.status >= 400) throw httpError(res.status, res.body, this.endpoint, 'GET', full);
+    return demuxStream(res.body);
+  }
+
+  /** DELETE /containers/{id}?force=1&v=1. A container that is already gone is not an error. */
+  async removeContainer(id: string, opts: CallOptions = {}): Promise<void> {
+    const full = this.versioned(`/containers/${encodeURIComponent(id)}`, { force: 1, v: 1 });
+    const res = await this.sendWith('DELETE', full, undefined, opts);
+    if (res.status === 404) return;
+    if (res.status >= 400) throw httpError(res.status, res.body, this.endpoint, 'DELETE', full);
+  }
+
+  /** GET /images/{name}/json: true when the daemon has the image (never pulls). */
+  async imageExists(name: string, opts: CallOptions = {}): Promise<boolean> {
+    const full = this.versioned(`/images/${encodeURIComponent(name)}/json`);
+    const res = await this.sendWith('GET', full, undefined, opts);
+    if (res.status === 404) return false;
+    if (res.status >= 400) throw httpError(res.status, res.body, this.endpoint, 'GET', full);
+    return true;
+  }
+
+  /** POST /containers/{id}/exec: creates an exec instance attached to stdout and stderr; returns its id. */
+  async execCreate(id: string, cmd: string[], opts: CallOptions = {}): Promise<string> {
+    const body = { Cmd: cmd, AttachStdin: false, AttachStdout: true, AttachStderr: true, Tty: false };
+    const res = await this.call<{ Id?: unknown }>('POST', `/containers/${encodeURIComponent(id)}/exec`, undefined, body, opts);
+    if (typeof res?.Id !== 'string' || res.Id === '') throw new SourceError(`Docker daemon at ${describeEndpoint(this.endpoint)} created an exec instance but returned no id`);
+    return res.Id;
+  }
+
+  /**
+   * POST /exec/{id}/start, attached: waits for the command to end and returns its output,
+   * demultiplexed. The daemon streams the output as the response body and closes it at the end.
+   */
+  async execStart(execId: string, opts: CallOptions = {}): Promise<StreamFrame[]> {
+    const full = this.versioned(`/exec/${encodeURIComponent(execId)}/start`);
+    const res = await this.sendWith('POST', full, { Detach: false, Tty: false }, opts);
+    if (res.status >= 400) throw httpError(res.status, res.body, this.endpoint, 'POST', full);
+    return demuxStream(res.body);
+  }
+
+  /** GET /exec/{id}/json: exit code (null while running). */
+  async execInspect(execId: string, opts: CallOptions = {}): Promise<ExecInspect> {
+    const res = await this.call<{ ExitCode?: unknown; Running?: unknown; Pid?: unknown }>('GET', `/exec/${encodeURIComponent(execId)}/json`, undefined, undefined, opts);
+    return {
+      ExitCode: typeof res?.ExitCode === 'number' ? res.ExitCode : null,
+      Running: res?.Running === true,
+      ...(typeof res?.Pid === 'number' ? { Pid: res.Pid } : {}),
+    };
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -155,10 +261,27 @@ export class EngineClient {
   }
 
   private send(path: string): Promise<RawResponse> {
+    return this.sendWith('GET', path);
+  }
+
+  private sendWith(method: HttpMethod, path: string, body?: unknown, opts: CallOptions = {}): Promise<RawResponse> {
     if (this.closed) {
-      return Promise.reject(new SourceError(`GET ${path} to ${describeEndpoint(this.endpoint)} was cancelled: the client was closed`));
+      return Promise.reject(new SourceError(`${method} ${path} to ${describeEndpoint(this.endpoint)} was cancelled: the client was closed`));
     }
-    return sendRaw(this.pool, this.endpoint, 'GET', path, this.timeoutMs, this.maxBodyBytes);
+    if (opts.signal?.aborted) return Promise.reject(new SourceError(`${method} ${path} to ${describeEndpoint(this.endpoint)} was cancelled`));
+    const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
+    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) return Promise.reject(new RangeError(`timeoutMs must be positive, got ${timeoutMs}`));
+    return sendRaw(this.pool, this.endpoint, method, path, timeoutMs, this.maxBodyBytes, { body, signal: opts.signal });
+  }
+
+  /** A JSON call; `okStatuses` are extra non-2xx statuses that count as success (empty result). */
+  private async call<T>(method: HttpMethod, path: string, query: Query | undefined, body: unknown, opts: CallOptions, okStatuses: number[] = []): Promise<T | null> {
+    const full = this.versioned(path, query);
+    const res = await this.sendWith(method, full, body, opts);
+    if (okStatuses.includes(res.status)) return null;
+    if (res.status >= 400) throw httpError(res.status, res.body, this.endpoint, method, full);
+    if (res.status === 204 || res.body.length === 0) return null;
+    return parseJsonBody<T>(res.body, this.endpoint, method, full);
   }
 
   private versioned(path: string, query?: Query): string {
@@ -196,13 +319,24 @@ function createPool(ep: DockerEndpoint, timeoutMs: number, connections: number):
 }
 
 /** One request; transport failures become SourceErrors, HTTP statuses are left to the caller. */
-async function sendRaw(pool: Pool, ep: DockerEndpoint, method: 'GET', path: string, timeoutMs: number, maxBodyBytes: number): Promise<RawResponse> {
+async function sendRaw(
+  pool: Pool,
+  ep: DockerEndpoint,
+  method: HttpMethod,
+  path: string,
+  timeoutMs: number,
+  maxBodyBytes: number,
+  extra: { body?: unknown; signal?: AbortSignal } = {},
+): Promise<RawResponse> {
   let gotHeaders = false;
   try {
+    const hasBody = extra.body !== undefined;
     const res = await pool.request({
       method,
       path,
-      headers: { accept: 'application/json' },
+      headers: hasBody ? { accept: 'application/json', 'content-type': 'application/json' } : { accept: 'application/json' },
+      ...(hasBody ? { body: JSON.stringify(extra.body) } : {}),
+      ...(extra.signal ? { signal: extra.signal } : {}),
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
     });
@@ -231,8 +365,39 @@ async function sendRaw(pool: Pool, ep: DockerEndpoint, method: 'GET', path: stri
     return { status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks, total) };
   } catch (err) {
     if (err instanceof SourceError) throw err;
+    // An abort is the caller's choice (Ctrl-C), not a transport failure: say so plainly.
+    if (extra.signal?.aborted) throw new SourceError(`${method} ${path} to ${describeEndpoint(ep)} was cancelled`, undefined, { cause: err });
     throw transportError(err, ep, { method, path, timeoutMs, gotHeaders });
   }
+}
+
+/**
+ * Splits a multiplexed attach/logs stream: frames of [stream byte, 0, 0, 0, big-endian u32 size]
+ * followed by size bytes. A body that does not start like a frame header came from a TTY
+ * container and is returned whole as stdout; a truncated last frame keeps what arrived.
+ */
+export function demuxStream(buf: Buffer): StreamFrame[] {
+  const names = ['stdin', 'stdout', 'stderr'] as const;
+  const frames: StreamFrame[] = [];
+  let off = 0;
+  while (off < buf.length) {
+    const kind = buf[off]!;
+    if (buf.length - off < 8 || kind > 2 || buf[off + 1] !== 0 || buf[off + 2] !== 0 || buf[off + 3] !== 0) {
+      if (off === 0) return [{ stream: 'stdout', data: buf }];
+      frames.push({ stream: 'stdout', data: buf.subarray(off) });
+      break;
+    }
+    const size = buf.readUInt32BE(off + 4);
+    const end = Math.min(buf.length, off + 8 + size);
+    frames.push({ stream: names[kind]!, data: buf.subarray(off + 8, end) });
+    off = end;
+  }
+  return frames;
+}
+
+/** The text of one stream (stdout or stderr) of demultiplexed frames. */
+export function streamText(frames: StreamFrame[], stream: 'stdout' | 'stderr'): string {
+  return Buffer.concat(frames.filter((f) => f.stream === stream).map((f) => f.data)).toString('utf8');
 }
 
 /** Drops an unread body; the listener keeps undici's abort error from surfacing as uncaught. */

@@ -1,0 +1,648 @@
+// The probe runner: sends real probes from inside a source's network namespace and reports them
+// in one shape whatever ran them. Three methods, tried in this order unless one is forced:
+//
+//   nsenter  netsleuth's own agent (src/probe/agent.ts) with this Node binary, inside the
+//            container's netns via `nsenter -t PID -n`. Needs root on the daemon's own host;
+//            works for images with no tools at all.
+//   sidecar  a short-lived container from the probe image sharing the source's namespace
+//            (`NetworkMode: container:<id>`), created over the Engine API, labelled
+//            netsleuth.probe=1, never pulled, removed on success, error and abort. Works against
+//            remote daemons.
+//   exec     Engine API exec in the source container with its own shell tools (nc, bash, ping).
+//
+// Batching: every method runs ALL of one source's probes in one process (one agent, one sidecar
+// or one exec), concurrently inside it; sources run `concurrency` at a time. Safety: a target
+// address must be owned by something in the model (src/analysis/probe-scope.ts) unless
+// allowExternal; nothing else on the daemon or host is changed.
+
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { netnsOwner } from '../analysis/dns/lookup.js';
+import { probeScopeRefusal } from '../analysis/probe-scope.js';
+import type { Container, NetworkState } from '../model/types.js';
+import type { EngineClient, StreamFrame } from '../sources/docker/engine.js';
+import { AgentRunError, hostAgentBlocker, nsenterBlocker, runAgent } from './nsenter.js';
+import { TOOL_PROBE_SCRIPT, buildShellScript, parseShellOutput, parseTools, shellSupport, type ShellTools } from './shell.js';
+import { PROBE_METHODS, type AgentResult, type AgentTarget, type ProbeKind, type ProbeMethod, type ProbeResultCode } from './types.js';
+
+export type { ProbeKind, ProbeMethod, ProbeResultCode } from './types.js';
+
+export const DEFAULT_PROBE_IMAGE = 'busybox:latest';
+export const PROBE_LABEL = 'netsleuth.probe';
+/** Per-run label on sidecars, so a run can sweep exactly what it created. */
+export const PROBE_RUN_LABEL = 'netsleuth.probe.run';
+export const DEFAULT_TIMEOUT_MS = 2_000;
+export const DEFAULT_CONCURRENCY = 4;
+export const DEFAULT_PER_SOURCE_CONCURRENCY = 64;
+/** Time to start a batch (an agent process, a sidecar container), on top of the probes' own time. */
+const START_OVERHEAD_MS = 8_000;
+
+/** Where a probe is sent from: a container of the model, or the Docker host's own namespace. */
+export type ProbeFrom = Container | 'host';
+
+export interface ProbePair {
+  from: ProbeFrom;
+  kind: ProbeKind;
+  address: string;
+  /** tcp/udp/http. */
+  port?: number;
+  /** http: request path (default /), TLS, and the name to present. */
+  path?: string;
+  tls?: boolean;
+  serverName?: string;
+  /** udp: payload as hex (default: an empty datagram). */
+  payloadHex?: string;
+}
+
+export interface MethodSkip {
+  method: ProbeMethod;
+  reason: string;
+}
+
+/** One probe's outcome. DESIGN.md's reach.probe is the {method, result, latencyMs} subset. */
+export interface ProbeOutcome {
+  /** The method that ran the probe; null when none could (see skipped and detail). */
+  method: ProbeMethod | null;
+  kind: ProbeKind;
+  /** The source container's name as given (its namespace may be another container's), or "host". */
+  from: string;
+  target: { address: string; port: number | null };
+  result: ProbeResultCode;
+  latencyMs: number | null;
+  /** One line for humans: what the result means here, or why the probe did not run. */
+  detail: string | null;
+  errno: string | null;
+  /** http: the status code. */
+  status?: number;
+  /** Methods tried before `method` (or all of them) and why each was not used. */
+  skipped: MethodSkip[];
+  /** Set when the probe was not sent at all, and why: scope (safety), deadline, aborted, no-method. */
+  notSent?: 'scope' | 'deadline' | 'aborted' | 'no-method';
+  /**
+   * Set on a timeout/unreachable/no-answer when the kernel's neighbour table overflowed during
+   * the run (local daemon only): the packet may have been dropped by this host, not by the path.
+   */
+  suspect?: 'neighbour-table-overflow';
+}
+
+export interface ProbeProgress {
+  done: number;
+  total: number;
+  /** The source whose batch just finished. */
+  source: string | null;
+}
+
+export interface ProbeManyOptions {
+  /** Per-probe timeout (default 2000 ms). */
+  timeoutMs?: number;
+  /** Sources probed at the same time (default 4). */
+  concurrency?: number;
+  /** Probes in flight inside one source's batch (default 64). */
+  perSourceConcurrency?: number;
+  /** Overall bound: probes not finished this long after the start are reported as error `deadline`. */
+  deadlineMs?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: ProbeProgress) => void;
+  /**
+   * Neighbour-table pacing (see NeighbourPacing). Default: on, sized from the host's
+   * net.ipv4.neigh.default.gc_thresh3 when readable, else Linux's default of 1024. false: off.
+   */
+  neighbourPacing?: NeighbourPacingOptions | false;
+}
+
+export interface NeighbourPacingOptions {
+  /** Neighbour entries the run may hold at once (default 75% of gc_thresh3). */
+  capacity?: number;
+  /** How long an entry cannot be evicted after use (default 1.5 x base_reachable_time + 5 s, 50 s). */
+  holdMs?: number;
+}
+
+export interface BatchOptions {
+  timeoutMs: number;
+  concurrency: number;
+  /** Time left for the whole batch. */
+  budgetMs: number;
+  signal?: AbortSignal;
+}
+
+/** A method made ready for one source. */
+export interface PreparedMethod {
+  /** Why this method cannot do a kind for this source, or null when it can. */
+  unsupported(kind: ProbeKind): string | null;
+  /** Runs the batch; one result per target, in order. May throw (every probe then gets `error`). */
+  run(targets: AgentTarget[], opts: BatchOptions): Promise<AgentResult[]>;
+}
+
+export interface MethodDriver {
+  method: ProbeMethod;
+  /** A PreparedMethod, or the reason the method cannot run for this source at all. */
+  prepare(source: SourceInfo, signal?: AbortSignal): Promise<PreparedMethod | { blocked: string }>;
+}
+
+/** A probing namespace, resolved from the model. */
+export interface SourceInfo {
+  /** The namespace owner's name, or "host". */
+  name: string;
+  /** The container owning the namespace (its `container:` target when it shares one); null for the host. */
+  container: Container | null;
+}
+
+export interface ProbeContext {
+  state: NetworkState;
+  /** The daemon URL (unix:///..., tcp://...): nsenter is only possible on the daemon's own host. */
+  endpoint: string;
+  /** Needed by sidecar and exec; without it those methods are skipped with a reason. */
+  engine?: EngineClient | null;
+  /** Forces one method; no fallback. */
+  method?: ProbeMethod;
+  /** The sidecar image (never pulled). */
+  probeImage?: string;
+  /** Extra labels on sidecars (tests add netsleuth.test=1). */
+  sidecarLabels?: Record<string, string>;
+  allowExternal?: boolean;
+  /** http over TLS: skip certificate verification (off by default). */
+  insecure?: boolean;
+  /** The built agent.js (default: next to this module; tests running from src pass dist's). */
+  agentPath?: string;
+  /** For tests: replace a method's driver. */
+  drivers?: Partial<Record<ProbeMethod, MethodDriver>>;
+  /** For tests: the uid/platform nsenter's checks see. */
+  env?: { uid?: number | null; platform?: string };
+}
+
+// ------------------------------------------------------------------------------------------------
+// probeMany
+
+export async function probeMany(ctx: ProbeContext, pairs: ProbePair[], opts: ProbeManyOptions = {}): Promise<ProbeOutcome[]> {
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
+  const perSource = opts.perSourceConcurrency ?? DEFAULT_PER_SOURCE_CONCURRENCY;
+  if (!(timeoutMs >= 1)) throw new RangeError(`timeoutMs must be at least 1, got ${timeoutMs}`);
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
+  if (!Number.isInteger(perSource) || perSource < 1 || perSource > 512) throw new RangeError(`perSourceConcurrency must be 1-512, got ${perSource}`);
+  if (ctx.method !== undefined && !PROBE_METHODS.includes(ctx.method)) throw new RangeError(`unknown probe method ${String(ctx.method)}`);
+
+  const started = Date.now();
+  const deadlineAt = opts.deadlineMs !== undefined ? started + opts.deadlineMs : Infinity;
+  const runId = randomBytes(6).toString('hex');
+  const drivers = driversFor(ctx, runId);
+  const out = new Array<ProbeOutcome>(pairs.length);
+  const total = pairs.length;
+  let done = 0;
+  const progress = (n: number, source: string | null): void => {
+    done += n;
+    opts.onProgress?.({ done, total, source });
+  };
+
+  // Safety first: refuse targets outside the model before anything runs.
+  const bySource = new Map<string, { source: SourceInfo; idx: number[] }>();
+  let refused = 0;
+  pairs.forEach((p, i) => {
+    const src = sourceOf(ctx.state, p.from);
+    const why = probeScopeRefusal(ctx.state, p.address, ctx.allowExternal === true);
+    if (why) {
+      out[i] = notSent(p, 'scope', `not probed: ${why}`);
+      refused++;
+      return;
+    }
+    const key = src.container?.id ?? 'host';
+    const g = bySource.get(key) ?? { source: src, idx: [] };
+    g.idx.push(i);
+    bySource.set(key, g);
+  });
+  if (refused) progress(refused, null);
+
+  const groups = [...bySource.values()];
+  // The neighbour table is the daemon host's only when the daemon is local.
+  const local = ctx.endpoint.startsWith('unix://');
+  const fullsBefore = local ? neighbourTableFulls() : null;
+  // One default pacer per process: the kernel's table outlives a single probeMany call.
+  const pacing = opts.neighbourPacing === false ? null : opts.neighbourPacing ? new NeighbourPacing(opts.neighbourPacing) : (defaultPacing ??= new NeighbourPacing());
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < groups.length) {
+      const g = groups[next++]!;
+      // Each distinct target costs up to two neighbour entries (ours, and the target's for us).
+      const cost = 2 * new Set(g.idx.map((i) => pairs[i]!.address)).size;
+      const granted = pacing ? await pacing.acquire(cost, deadlineAt, opts.signal) : cost;
+      const stop = opts.signal?.aborted ? 'aborted' : Date.now() >= deadlineAt ? 'deadline' : null;
+      if (stop) {
+        pacing?.release(granted, 0);
+        for (const i of g.idx) out[i] = notSent(pairs[i]!, stop, stop);
+        progress(g.idx.length, g.source.name);
+        continue;
+      }
+      try {
+        await runSource(ctx, drivers, g.source, g.idx, pairs, out, { timeoutMs, perSource, deadlineAt, signal: opts.signal });
+      } finally {
+        pacing?.release(granted);
+      }
+      progress(g.idx.length, g.source.name);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, groups.length)) }, worker));
+    const fullsAfter = local ? neighbourTableFulls() : null;
+    if (fullsBefore !== null && fullsAfter !== null && fullsAfter > fullsBefore) {
+      for (const o of out) {
+        if (o && (o.result === 'timeout' || o.result === 'unreachable' || o.result === 'no-answer') && !o.notSent) {
+          o.suspect = 'neighbour-table-overflow';
+          o.detail = `${o.detail ? `${o.detail}; ` : ''}the kernel's neighbour table overflowed during this run (gc_thresh3): this ${o.result} may be this host's, not the path's`;
+        }
+      }
+    }
+  } finally {
+    // A sidecar whose create raced an abort could be left behind by its own cleanup: sweep this run's label.
+    if (ctx.engine && usedSidecar(ctx, out)) await sweepSidecars(ctx.engine, runId).catch(() => undefined);
+  }
+  return out;
+}
+
+/**
+ * Keeps a probe run from overflowing the kernel's neighbour (ARP) table. That table is ONE table
+ * for all network namespaces, capped at net.ipv4.neigh.default.gc_thresh3 (1024 by default), and
+ * the kernel cannot evict an entry while its state timer runs: REACHABLE lasts a random 0.5-1.5 x
+ * base_reachable_time (30 s), and forced GC also spares entries updated in the last 5 s. A full
+ * mesh of 50 containers on one network needs 2,450 entries within seconds: the table overflows
+ * ("neighbour: arp_cache: neighbor table overflow!"), packets are dropped and probes time out on
+ * paths that are open. So a source's batch first takes `cost` tokens (two per distinct target:
+ * the source's entry and the target's entry for the source) and gives them back `holdMs` after
+ * it ends (1.5 x base_reachable_time + 5 s). A batch costing more than the capacity runs alone.
+ * Small runs never wait.
+ */
+export class NeighbourPacing {
+  readonly capacity: number;
+  readonly holdMs: number;
+  private free: number;
+  private waiters: Array<() => void> = [];
+
+  constructor(o: NeighbourPacingOptions = {}) {
+    this.capacity = Math.max(2, Math.floor(o.capacity ?? 0.75 * (readSysctl('net/ipv4/neigh/default/gc_thresh3') ?? 1024)));
+    this.holdMs = o.holdMs ?? Math.round(1.5 * (readSysctl('net/ipv4/neigh/default/base_reachable_time_ms') ?? 30_000)) + 5_000;
+    this.free = this.capacity;
+  }
+
+  /** Waits for `cost` tokens (capped at the capacity); resolves early (with 0) on abort or deadline. */
+  async acquire(cost: number, deadlineAt: number, signal?: AbortSignal): Promise<number> {
+    const want = Math.min(cost, this.capacity);
+    while (this.free < want) {
+      if (signal?.aborted || Date.now() >= deadlineAt) return 0;
+      await new Promise<void>((resolve) => {
+        const wake = (): void => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, Math.max(1, Math.min(1_000, deadlineAt - Date.now())));
+        signal?.addEventListener('abort', wake, { once: true });
+        this.waiters.push(wake);
+      });
+    }
+    this.free -= want;
+    return want;
+  }
+
+  release(n: number, afterMs = this.holdMs): void {
+    if (n <= 0) return;
+    const give = (): void => {
+      this.free += n;
+      for (const w of this.waiters.splice(0)) w();
+    };
+    if (afterMs <= 0) give();
+    else setTimeout(give, afterMs).unref();
+  }
+}
+
+let defaultPacing: NeighbourPacing | null = null;
+
+/** The kernel's count of neighbour-table-full events (all CPUs), or null when unreadable. */
+export function neighbourTableFulls(text?: string): number | null {
+  let t = text;
+  if (t === undefined) {
+    try {
+      t = readFileSync('/proc/net/stat/arp_cache', 'utf8');
+    } catch {
+      return null;
+    }
+  }
+  const lines = t.trim().split('\n');
+  const col = lines[0]?.trim().split(/\s+/).indexOf('table_fulls') ?? -1;
+  if (col < 0) return null;
+  let sum = 0;
+  for (const l of lines.slice(1)) {
+    const v = parseInt(l.trim().split(/\s+/)[col] ?? '', 16);
+    if (Number.isFinite(v)) sum += v;
+  }
+  return sum;
+}
+
+function readSysctl(path: string): number | null {
+  try {
+    const v = Number(readFileSync(`/proc/sys/${path}`, 'utf8').trim());
+    return Number.isInteger(v) && v > 0 ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+function usedSidecar(ctx: ProbeContext, out: ProbeOutcome[]): boolean {
+  return ctx.method === 'sidecar' || out.some((o) => o?.method === 'sidecar' || o?.skipped.some((s) => s.method === 'sidecar'));
+}
+
+function sourceOf(state: NetworkState, from: ProbeFrom): SourceInfo {
+  if (from === 'host') return { name: 'host', container: null };
+  const owner = netnsOwner(state, from) ?? from;
+  return { name: owner.name, container: owner };
+}
+
+function fromName(p: ProbePair): string {
+  return p.from === 'host' ? 'host' : p.from.name;
+}
+
+function notSent(p: ProbePair, why: NonNullable<ProbeOutcome['notSent']>, detail: string, skipped: MethodSkip[] = [], method: ProbeMethod | null = null): ProbeOutcome {
+  return {
+    method,
+    kind: p.kind,
+    from: fromName(p),
+    target: { address: p.address, port: p.kind === 'icmp' ? null : (p.port ?? null) },
+    result: 'error',
+    latencyMs: null,
+    detail,
+    errno: null,
+    skipped,
+    notSent: why,
+  };
+}
+
+function targetOf(p: ProbePair): AgentTarget {
+  const t: AgentTarget = { kind: p.kind, address: p.address };
+  if (p.kind !== 'icmp') t.port = p.port;
+  if (p.path !== undefined) t.path = p.path;
+  if (p.tls) t.tls = true;
+  if (p.serverName !== undefined) t.serverName = p.serverName;
+  if (p.payloadHex !== undefined) t.payloadHex = p.payloadHex;
+  return t;
+}
+
+/** Chooses a method per probe of one source (first that can), then runs one batch per method. */
+async function runSource(
+  ctx: ProbeContext,
+  drivers: Record<ProbeMethod, MethodDriver>,
+  source: SourceInfo,
+  idx: number[],
+  pairs: ProbePair[],
+  out: ProbeOutcome[],
+  o: { timeoutMs: number; perSource: number; deadlineAt: number; signal?: AbortSignal },
+): Promise<void> {
+  const order: ProbeMethod[] = ctx.method ? [ctx.method] : [...PROBE_METHODS];
+  const prepared = new Map<ProbeMethod, PreparedMethod | { blocked: string }>();
+  const prepare = async (m: ProbeMethod): Promise<PreparedMethod | { blocked: string }> => {
+    let p = prepared.get(m);
+    if (!p) {
+      try {
+        p = await drivers[m].prepare(source, o.signal);
+      } catch (e) {
+        p = { blocked: oneLine((e as Error).message) };
+      }
+      prepared.set(m, p);
+    }
+    return p;
+  };
+
+  const plan = new Map<ProbeMethod, { prepared: PreparedMethod; idx: number[]; skipped: MethodSkip[][] }>();
+  for (const i of idx) {
+    const skipped: MethodSkip[] = [];
+    let chosen: ProbeMethod | null = null;
+    for (const m of order) {
+      if (o.signal?.aborted) break;
+      const p = await prepare(m);
+      if ('blocked' in p) {
+        skipped.push({ method: m, reason: p.blocked });
+        continue;
+      }
+      const why = p.unsupported(pairs[i]!.kind);
+      if (why) {
+        skipped.push({ method: m, reason: why });
+        continue;
+      }
+      chosen = m;
+      const slot = plan.get(m) ?? { prepared: p, idx: [], skipped: [] };
+      slot.idx.push(i);
+      slot.skipped.push(skipped);
+      plan.set(m, slot);
+      break;
+    }
+    if (!chosen) {
+      if (o.signal?.aborted) out[i] = notSent(pairs[i]!, 'aborted', 'aborted', skipped);
+      else {
+        const why = skipped.map((s) => `${s.method}: ${s.reason}`).join('; ');
+        const detail = ctx.method ? `the ${ctx.method} method cannot run this probe: ${skipped[0]?.reason ?? 'unknown reason'}` : `no probe method can run here (${why})`;
+        out[i] = notSent(pairs[i]!, 'no-method', detail, skipped, ctx.method ?? null);
+      }
+    }
+  }
+
+  for (const [method, slot] of plan) {
+    const targets = slot.idx.map((i) => targetOf(pairs[i]!));
+    const remaining = o.deadlineAt - Date.now();
+    const stop = o.signal?.aborted ? 'aborted' : remaining <= 0 ? 'deadline' : null;
+    if (stop) {
+      slot.idx.forEach((i, k) => (out[i] = notSent(pairs[i]!, stop, stop, slot.skipped[k], method)));
+      continue;
+    }
+    const waves = Math.ceil(targets.length / o.perSource);
+    const budgetMs = Math.min(waves * (o.timeoutMs + 3_000) + START_OVERHEAD_MS, remaining);
+    let results: AgentResult[];
+    try {
+      results = await slot.prepared.run(targets, { timeoutMs: o.timeoutMs, concurrency: o.perSource, budgetMs, signal: o.signal });
+    } catch (e) {
+      const why = o.signal?.aborted ? 'aborted' : Date.now() >= o.deadlineAt ? 'deadline' : oneLine((e as Error).message);
+      results = targets.map(() => ({ result: 'error', latencyMs: null, errno: why === 'aborted' || why === 'deadline' ? why.toUpperCase() : 'PROBE_FAILED', detail: why }));
+    }
+    slot.idx.forEach((i, k) => {
+      const r = results[k] ?? { result: 'error' as const, latencyMs: null, detail: 'no result for this probe' };
+      const p = pairs[i]!;
+      const o2: ProbeOutcome = {
+        method,
+        kind: p.kind,
+        from: fromName(p),
+        target: { address: p.address, port: p.kind === 'icmp' ? null : (p.port ?? null) },
+        result: r.result,
+        latencyMs: r.latencyMs,
+        detail: r.detail ?? null,
+        errno: r.errno ?? null,
+        skipped: slot.skipped[k]!,
+      };
+      if (r.status !== undefined) o2.status = r.status;
+      if (r.errno === 'DEADLINE' || r.errno === 'ABORTED') o2.notSent = r.errno === 'DEADLINE' ? 'deadline' : 'aborted';
+      out[i] = o2;
+    });
+  }
+}
+
+/** Probes one pair (a batch of one). */
+export async function probeOne(ctx: ProbeContext, pair: ProbePair, opts: ProbeManyOptions = {}): Promise<ProbeOutcome> {
+  return (await probeMany(ctx, [pair], opts))[0]!;
+}
+
+// ------------------------------------------------------------------------------------------------
+// drivers
+
+function driversFor(ctx: ProbeContext, runId: string): Record<ProbeMethod, MethodDriver> {
+  return {
+    nsenter: ctx.drivers?.nsenter ?? nsenterDriver(ctx),
+    sidecar: ctx.drivers?.sidecar ?? sidecarDriver(ctx, runId),
+    exec: ctx.drivers?.exec ?? execDriver(ctx),
+  };
+}
+
+function nsenterDriver(ctx: ProbeContext): MethodDriver {
+  return {
+    method: 'nsenter',
+    async prepare(source) {
+      // The host source is netsleuth's own namespace on the daemon's host: the agent runs there
+      // directly (PID 1's namespace may be unreadable, e.g. under a sandbox).
+      const c = source.container;
+      const blocker = c
+        ? nsenterBlocker({ endpoint: ctx.endpoint, pid: c.pid, running: c.running, name: c.name }, { ...ctx.env, agentPath: ctx.agentPath })
+        : hostAgentBlocker(ctx.endpoint, { ...ctx.env, agentPath: ctx.agentPath });
+      if (blocker) return { blocked: blocker };
+      const pid = c ? c.pid! : null;
+      const { pingCommand } = await import('./agent-net.js');
+      const hasPing = pingCommand() !== null;
+      return {
+        unsupported: (kind) => (kind === 'icmp' && !hasPing ? 'no ping on this host (iputils-ping or busybox) to run in the namespace' : null),
+        async run(targets, opts) {
+          const request = { targets, timeoutMs: opts.timeoutMs, concurrency: opts.concurrency, budgetMs: Math.max(1, opts.budgetMs - 1_500), insecure: ctx.insecure === true };
+          const res = (await runAgent(pid, 'batch', request, opts.budgetMs, { agentPath: ctx.agentPath, signal: opts.signal })) as { ok?: boolean; results?: AgentResult[]; error?: { message?: string } };
+          if (!res.ok || !Array.isArray(res.results)) throw new AgentRunError(`the probe agent failed: ${res.error?.message ?? 'no results'}`, '');
+          return res.results;
+        },
+      };
+    },
+  };
+}
+
+const NO_ENGINE = 'no Docker Engine API client was given';
+
+function sidecarDriver(ctx: ProbeContext, runId: string): MethodDriver {
+  const image = ctx.probeImage ?? DEFAULT_PROBE_IMAGE;
+  let imageCheck: Promise<string | null> | null = null;
+  return {
+    method: 'sidecar',
+    async prepare(source, signal) {
+      const engine = ctx.engine;
+      if (!engine) return { blocked: NO_ENGINE };
+      const c = source.container;
+      if (c && !c.running) return { blocked: `container ${c.name} is not running, so it has no network namespace to share` };
+      imageCheck ??= engine
+        .imageExists(image, { signal })
+        .then((ok) => (ok ? null : `the probe image ${image} is not on the daemon (netsleuth never pulls; docker pull ${image}, or choose one with --probe-image)`));
+      const blocked = await imageCheck;
+      if (blocked) return { blocked };
+      // A busybox-like image is assumed: sh, nc, ping, timeout.
+      const tools: ShellTools = { nc: true, bash: false, timeout: true, ping: true };
+      return {
+        unsupported: (kind) => shellSupport(kind, tools),
+        run: (targets, opts) => runSidecar(engine, image, c, targets, { ...opts, tools, labels: { ...ctx.sidecarLabels, [PROBE_LABEL]: '1', [PROBE_RUN_LABEL]: runId } }),
+      };
+    },
+  };
+}
+
+async function runSidecar(
+  engine: EngineClient,
+  image: string,
+  source: Container | null,
+  targets: AgentTarget[],
+  opts: BatchOptions & { tools: ShellTools; labels: Record<string, string> },
+): Promise<AgentResult[]> {
+  const script = buildShellScript(targets, { timeoutMs: opts.timeoutMs, concurrency: opts.concurrency, tools: opts.tools });
+  const name = `netsleuth-probe-${randomBytes(5).toString('hex')}`;
+  const labels = { ...opts.labels, ...(source ? { 'netsleuth.probe.source': source.id } : {}) };
+  // No signal on create/start: an aborted request may still create the container, and then we
+  // would not know its id to remove it. Abort is honoured around them and during the wait.
+  let id: string | null = null;
+  try {
+    id = await engine.createContainer(
+      {
+        Image: image,
+        Entrypoint: ['/bin/sh', '-c'],
+        Cmd: [script],
+        Labels: labels,
+        HostConfig: { NetworkMode: source ? `container:${source.id}` : 'host', AutoRemove: false },
+      },
+      name,
+    );
+    if (opts.signal?.aborted) throw new AgentRunError('aborted', '');
+    await engine.startContainer(id);
+    if (opts.signal?.aborted) throw new AgentRunError('aborted', '');
+    await engine.waitContainer(id, { timeoutMs: opts.budgetMs, signal: opts.signal });
+    const frames = await engine.containerLogs(id, { signal: opts.signal });
+    return parseShellOutput(targets, text(frames, 'stdout'), sidecarMissing(frames));
+  } finally {
+    if (id) await engine.removeContainer(id, { timeoutMs: 15_000 }).catch(() => undefined);
+  }
+}
+
+function sidecarMissing(frames: StreamFrame[]): string {
+  const err = oneLine(text(frames, 'stderr'));
+  return `the sidecar printed no result for this probe${err ? `: ${err}` : ''}`;
+}
+
+/** Removes every sidecar this run labelled (a safety net after abort). */
+export async function sweepSidecars(engine: EngineClient, runId?: string): Promise<number> {
+  const label = runId ? `${PROBE_RUN_LABEL}=${runId}` : `${PROBE_LABEL}=1`;
+  const list = await engine.get<Array<{ Id: string }>>('/containers/json', { all: 1, filters: JSON.stringify({ label: [label] }) });
+  for (const c of list) await engine.removeContainer(c.Id, { timeoutMs: 15_000 }).catch(() => undefined);
+  return list.length;
+}
+
+function execDriver(ctx: ProbeContext): MethodDriver {
+  return {
+    method: 'exec',
+    async prepare(source, signal) {
+      const engine = ctx.engine;
+      if (!engine) return { blocked: NO_ENGINE };
+      const c = source.container;
+      if (!c) return { blocked: 'the host has no container to exec in' };
+      if (!c.running) return { blocked: `container ${c.name} is not running` };
+      const r = await execIn(engine, c.id, ['sh', '-c', TOOL_PROBE_SCRIPT], { timeoutMs: 15_000, signal });
+      if (!r.stdout.includes('tools-done')) {
+        const why = /executable file not found|no such file/i.test(r.output) ? 'it has no shell (sh)' : `its shell failed (exit ${r.exitCode ?? '?'}${r.output ? `: ${oneLine(r.output).slice(0, 120)}` : ''})`;
+        return { blocked: `cannot use the tools of container ${c.name}: ${why}` };
+      }
+      const tools = parseTools(r.stdout);
+      if (!tools.nc && !tools.bash && !tools.ping) return { blocked: `container ${c.name} has no probe tools (none of nc, bash for /dev/tcp, ping)` };
+      return {
+        unsupported: (kind) => {
+          const why = shellSupport(kind, tools);
+          return why ? `container ${c.name}: ${why}` : null;
+        },
+        async run(targets, opts) {
+          const script = buildShellScript(targets, { timeoutMs: opts.timeoutMs, concurrency: opts.concurrency, tools });
+          const res = await execIn(engine, c.id, ['sh', '-c', script], { timeoutMs: opts.budgetMs, signal: opts.signal });
+          return parseShellOutput(targets, res.stdout, `the exec printed no result for this probe${res.stderr ? `: ${oneLine(res.stderr).slice(0, 160)}` : ''}`);
+        },
+      };
+    },
+  };
+}
+
+async function execIn(engine: EngineClient, id: string, cmd: string[], opts: { timeoutMs: number; signal?: AbortSignal }): Promise<{ stdout: string; stderr: string; output: string; exitCode: number | null }> {
+  const execId = await engine.execCreate(id, cmd, { signal: opts.signal });
+  const frames = await engine.execStart(execId, { timeoutMs: opts.timeoutMs, signal: opts.signal });
+  const info = await engine.execInspect(execId, { signal: opts.signal }).catch(() => ({ ExitCode: null, Running: false }));
+  const stdout = text(frames, 'stdout');
+  const stderr = text(frames, 'stderr');
+  return { stdout, stderr, output: stdout + stderr, exitCode: info.ExitCode };
+}
+
+function text(frames: StreamFrame[], stream: 'stdout' | 'stderr'): string {
+  return Buffer.concat(frames.filter((f) => f.stream === stream).map((f) => f.data)).toString('utf8');
+}
+
+function oneLine(s: string): string {
+  const flat = s.replace(/[\s\0-\x1f\x7f]+/g, ' ').trim();
+  return flat.length > 300 ? `${flat.slice(0, 300)}…` : flat;
+}

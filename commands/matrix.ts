@@ -1,12 +1,14 @@
 import { Flags } from '@oclif/core';
 import { NetsleuthCommand, jsonFlag, sourceFlags } from '../src/cli/base.js';
 import { InputError } from '../src/cli/errors.js';
+import { interruptSignal, probeFlags } from '../src/cli/probe-flags.js';
 
 export default class Matrix extends NetsleuthCommand {
   static override summary = 'The reach verdict for every ordered pair of running containers, optionally on one network.';
   static override description = [
     'Each cell is what `netsleuth reach FROM TO --port …` would answer: reachable, blocked or unknown, with whether something listens and the code of the first blocking stage. Containers the analysis cannot tell apart (same networks, routes and listeners; addresses no firewall rule or route singles out) share one walk, so 1,000 containers (a million pairs) take seconds.',
     'Without --port the cells are ICMP echo. Stopped containers are listed as not in the matrix.',
+    'With --probe (live daemon) every pair is also probed for real, bounded by --concurrency, --probe-timeout and --deadline, with a progress line on a terminal; each cell gets `probe` and `agreement`, and the summary counts disagreements. Ctrl-C stops the probes and removes any sidecar.',
   ].join('\n\n');
   static override examples = [
     '<%= config.bin %> matrix --snapshot docs/examples/example.snapshot.json --port 80',
@@ -19,6 +21,10 @@ export default class Matrix extends NetsleuthCommand {
     network: Flags.string({ char: 'n', description: 'Only containers attached to this network (name or id).' }),
     port: Flags.string({ char: 'p', description: 'Destination port: N/tcp, N/udp or N (tcp). Without it: ICMP echo.' }),
     limit: Flags.integer({ description: 'Pairs listed per blocking code in the human output.', default: 10, min: 0 }),
+    ...probeFlags,
+    probe: Flags.boolean({ description: 'Also probe every pair for real from inside its source\'s namespace (live daemon only) and compare.', default: false }),
+    concurrency: Flags.integer({ description: 'With --probe: sources probed at the same time.', default: 4, min: 1, max: 64 }),
+    deadline: Flags.integer({ description: 'With --probe: overall bound in seconds; probes not done by then are reported as not run.', default: 300, min: 1 }),
   };
 
   async run(): Promise<void> {
@@ -39,6 +45,51 @@ export default class Matrix extends NetsleuthCommand {
     } catch (e) {
       if (e instanceof MatrixInputError) throw new InputError(e.message, 'List networks with `netsleuth snapshot show`.');
       throw e;
+    }
+    if (flags.probe) {
+      if (opened.origin !== 'live') throw new InputError('--probe needs a live daemon: a snapshot cannot be probed', 'Drop --snapshot, or drop --probe.');
+      const { analyzeReach } = await import('../src/analysis/reach.js');
+      const { probePredictions } = await import('../src/probe/live.js');
+      const state = opened.snapshot.state;
+      const byName = new Map(state.containers.map((c) => [c.name.replace(/^\//, ''), c.id]));
+      const predictions = m.cells.map((c) => analyzeReach(state, { from: byName.get(c.from)!, to: byName.get(c.to)!, port, protocol }, { lean: true }));
+      const mode = this.mode;
+      let spinner: { text: string; stop(): unknown } | null = null;
+      if (mode.spinner) {
+        const { default: ora } = await import('ora');
+        spinner = ora({ text: `probing ${predictions.length} pairs`, stream: process.stderr, discardStdin: false }).start();
+      }
+      const stop = interruptSignal();
+      let probed;
+      try {
+        probed = await probePredictions(predictions, {
+          state,
+          host: flags.host,
+          context: flags.context,
+          method: flags['probe-method'] as 'nsenter' | 'sidecar' | 'exec' | undefined,
+          probeImage: flags['probe-image'],
+          timeoutMs: flags['probe-timeout'],
+          concurrency: flags.concurrency,
+          deadlineMs: flags.deadline * 1000,
+          allowExternal: flags['allow-external'],
+          signal: stop.signal,
+          onProgress: (done, total) => {
+            if (spinner) spinner.text = `probing: ${done}/${total} pairs`;
+          },
+        });
+      } finally {
+        stop.dispose();
+        spinner?.stop();
+      }
+      const agreement = { agree: 0, disagree: 0, none: 0 };
+      m.cells.forEach((c, i) => {
+        const p = probed[i]!;
+        const cell = c as typeof c & { probe?: unknown; agreement?: boolean | null };
+        cell.probe = p.outcome ? { method: p.outcome.method, result: p.outcome.result, latencyMs: p.outcome.latencyMs } : null;
+        cell.agreement = p.agreement?.agreement ?? null;
+        agreement[cell.agreement === true ? 'agree' : cell.agreement === false ? 'disagree' : 'none']++;
+      });
+      (m as typeof m & { probeSummary?: unknown }).probeSummary = agreement;
     }
     if (flags.json) this.printJson(m);
     else {

@@ -47,6 +47,15 @@ export function renderMatrix(m: MatrixResult, opts: { limit?: number } = {}): st
       if (l.length > limit) out.push(`    … ${l.length - limit} more (--json lists every pair)`);
     }
   }
+  const probed = m.cells as Array<MatrixResult['cells'][number] & { probe?: { method: string | null; result: string } | null; agreement?: boolean | null }>;
+  if (probed.some((c) => c.probe !== undefined)) {
+    const agree = probed.filter((c) => c.agreement === true).length;
+    const dis = probed.filter((c) => c.agreement === false);
+    out.push('', `live probes: ${agree} agree, ${dis.length} disagree, ${probed.length - agree - dis.length} not compared`);
+    for (const c of dis.slice(0, limit)) out.push(sanitize(`  DISAGREE ${c.from} → ${c.to}: predicted ${c.verdict}${c.listening === false ? ' (nothing listening)' : ''}, probe saw ${c.probe?.result ?? '?'}`));
+    if (dis.length > limit) out.push(`  … ${dis.length - limit} more (--json lists every pair)`);
+    if (dis.length) out.push('  (netsleuth reach FROM TO on the live daemon names the suspect hop and the next check)');
+  }
   if (m.skipped.length) out.push('', sanitize(`not in the matrix: ${m.skipped.map((s) => `${s.name} (${s.reason})`).join(', ')}`));
   out.push('', "(netsleuth reach FROM TO explains any one pair hop by hop)");
   return out.join('\n');

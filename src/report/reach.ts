@@ -13,7 +13,17 @@ export function reachHeadline(r: ReachResult): string {
   return sanitize(`reach ${r.from} → ${r.to} ${what}: ${r.verdict.toUpperCase()}`);
 }
 
-export function renderReach(r: ReachResult, opts: { verbose?: boolean } = {}): string {
+export interface ProbeCheckView {
+  outcome: { method: string | null; result: string; latencyMs: number | null; detail: string | null; skipped: Array<{ method: string; reason: string }> } | null;
+  skipped: string | null;
+  agreement?: boolean | null;
+  expected?: string[];
+  note?: string | null;
+  suspect?: { stage: string; where: string; why: string } | null;
+  next?: string[];
+}
+
+export function renderReach(r: ReachResult, opts: { verbose?: boolean; probeCheck?: ProbeCheckView | null } = {}): string {
   const out: string[] = [reachHeadline(r)];
   const listen = r.port === null ? '' : `listening: ${r.listening === 'unknown' ? 'unknown' : r.listening ? 'yes' : 'NO'}`;
   const dest = r.destination ? `destination: ${r.destination.kind === 'host' ? 'host' : r.destination.kind === 'outside' ? 'outside' : (r.destination.name ?? '?')} ${r.destination.address ?? '?'}${r.destination.port !== null ? `:${r.destination.port}` : ''}` : '';
@@ -43,6 +53,21 @@ export function renderReach(r: ReachResult, opts: { verbose?: boolean } = {}): s
   }
   const other = r.reasons.filter((x) => !r.blocking.some((b) => b.code === x.code && b.message === x.message));
   if (other.length) out.push('', 'reasons:', ...other.map((x) => sanitize(`  ${x.code}: ${x.message}`)));
+  const pc = opts.probeCheck;
+  if (pc) {
+    out.push('', 'live probe:');
+    if (pc.skipped) out.push(sanitize(`  not probed: ${pc.skipped}`));
+    else if (pc.outcome) {
+      out.push(sanitize(`  ${pc.outcome.method ?? 'no method'}: ${pc.outcome.result}${pc.outcome.latencyMs !== null ? ` in ${pc.outcome.latencyMs} ms` : ''}${pc.outcome.detail ? ` — ${pc.outcome.detail}` : ''}`));
+      for (const s of pc.outcome.skipped) out.push(sanitize(`  (${s.method} not used: ${s.reason})`));
+    }
+    if (pc.agreement === true) out.push(sanitize(`  agrees with the prediction (expected ${pc.expected?.join(' or ')})`));
+    else if (pc.agreement === false) {
+      out.push(sanitize(`  DISAGREES with the prediction (expected ${pc.expected?.join(' or ')})`));
+      if (pc.suspect) out.push(sanitize(`  suspect: ${pc.suspect.stage} at ${pc.suspect.where} — ${pc.suspect.why}`));
+      for (const n of pc.next ?? []) out.push(sanitize(`  next: ${n}`));
+    } else if (pc.note) out.push(sanitize(`  no comparison: ${pc.note}`));
+  }
   if (r.assumptions.length) out.push('', 'assumptions:', ...r.assumptions.map((a) => sanitize(`  - ${a}`)));
   if (!opts.verbose && r.hops.some((h) => h.evidence.length > 0)) out.push('', '(--verbose shows the rules, routes and sockets behind each step)');
   return out.join('\n');

@@ -1,0 +1,85 @@
+// Probing what reach/matrix predicted, on the live daemon: one place that turns reach results
+// into probe pairs, opens the Engine client the sidecar/exec methods need, runs them bounded
+// (concurrency, per-probe timeout, overall deadline, Ctrl-C), and holds each outcome against its
+// prediction. Commands call this; the analyses stay free of I/O.
+
+import type { Container, NetworkState } from '../model/types.js';
+import type { ReachResult } from '../analysis/reach.js';
+import { type Agreement, compareProbe } from '../analysis/reach-agreement.js';
+import type { ProbeMethod, ProbeOutcome, ProbePair } from './runner.js';
+
+export interface LiveProbeOptions {
+  state: NetworkState;
+  /** --host / --context as given, to reach the same daemon as the state came from. */
+  host?: string;
+  context?: string;
+  method?: ProbeMethod;
+  probeImage?: string;
+  timeoutMs: number;
+  concurrency?: number;
+  deadlineMs?: number;
+  allowExternal?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface ProbedReach {
+  outcome: ProbeOutcome | null;
+  /** Why no probe ran for this prediction (a source that is not a container or the host). */
+  skipped: string | null;
+  agreement: Agreement | null;
+}
+
+function sourceOf(state: NetworkState, r: ReachResult): Container | 'host' | null {
+  if (r.from === 'host') return 'host';
+  const bare = (n: string) => (n.startsWith('/') ? n.slice(1) : n);
+  const byName = state.containers.find((c) => bare(c.name) === r.from);
+  if (byName) return byName.networkMode.kind === 'host' ? 'host' : byName;
+  for (const c of state.containers) for (const e of c.endpoints) if (e.ipv4?.address === r.from || e.ipv6?.address === r.from) return c;
+  return null;
+}
+
+/** Probe every prediction (same order), then compare. */
+export async function probePredictions(results: ReachResult[], o: LiveProbeOptions): Promise<ProbedReach[]> {
+  const { probeMany } = await import('./runner.js');
+  const { resolveEndpoint } = await import('../sources/docker/endpoint.js');
+  const { EngineClient } = await import('../sources/docker/engine.js');
+  const endpoint = resolveEndpoint({ host: o.host, context: o.context, env: process.env });
+  const out: ProbedReach[] = results.map(() => ({ outcome: null, skipped: null, agreement: null }));
+  const pairs: ProbePair[] = [];
+  const index: number[] = [];
+  results.forEach((r, i) => {
+    const from = sourceOf(o.state, r);
+    if (!from) out[i]!.skipped = `${r.from} is not a container or the host: there is no namespace to probe from`;
+    else if (!r.target) out[i]!.skipped = 'no target address was resolved';
+    else {
+      pairs.push({ from, kind: r.protocol === 'icmp' ? 'icmp' : r.protocol, address: r.target.address, ...(r.target.port !== null ? { port: r.target.port } : {}) });
+      index.push(i);
+    }
+  });
+  if (pairs.length === 0) return out;
+  let engine: Awaited<ReturnType<typeof EngineClient.connect>> | null = null;
+  try {
+    engine = await EngineClient.connect(endpoint);
+  } catch {
+    engine = null; // nsenter can still run; sidecar/exec will say why they were skipped
+  }
+  try {
+    const outcomes = await probeMany(
+      { state: o.state, endpoint: endpoint.url, engine, ...(o.method ? { method: o.method } : {}), ...(o.probeImage ? { probeImage: o.probeImage } : {}), allowExternal: o.allowExternal === true },
+      pairs,
+      { timeoutMs: o.timeoutMs, ...(o.concurrency ? { concurrency: o.concurrency } : {}), ...(o.deadlineMs ? { deadlineMs: o.deadlineMs } : {}), ...(o.signal ? { signal: o.signal } : {}), ...(o.onProgress ? { onProgress: (p) => o.onProgress!(p.done, p.total) } : {}) },
+    );
+    outcomes.forEach((oc, k) => {
+      const i = index[k]!;
+      const r = results[i]!;
+      out[i]!.outcome = oc;
+      // A probe not sent, or one the neighbour table may have eaten, is no evidence either way.
+      const evidence = oc.notSent === undefined && oc.suspect === undefined;
+      out[i]!.agreement = evidence ? compareProbe(r, { method: oc.method, result: oc.result, latencyMs: oc.latencyMs, detail: oc.detail }) : { agreement: null, expected: [], note: oc.detail ?? (oc.suspect ? `suspect: ${oc.suspect}` : 'not sent'), suspect: null, next: [] };
+    });
+  } finally {
+    await engine?.close();
+  }
+  return out;
+}

@@ -12,7 +12,7 @@
 // one reach walk; pairs sharing a namespace (container: mode, host mode) are walked on their own.
 // `exhaustive: true` walks every pair (the tests check both agree). Pure: no I/O.
 
-import type { Match, Rule, Ruleset, Words } from '../firewall/index.js';
+import { parseIpsetSave, type Match, type Rule, type Ruleset, type Words } from '../firewall/index.js';
 import { cmpWords, inNet, parseAddr as parseWords, parseCidr } from '../firewall/addr.js';
 import type { AddressFamily, Container, Listener, NetworkState } from '../model/types.js';
 import { ephemeralRange, ephemeralRepresentative } from './ephemeral.js';
@@ -170,19 +170,17 @@ function collectRuleAtoms(from: AtomIndex, to: AtomIndex, rs: Ruleset, ipsetSave
     }
   }
   if (usesSets && ipsetSave) {
-    for (const line of ipsetSave.split('\n')) {
-      const p = line.trim().split(/\s+/);
-      if ((p[0] === 'add' || p[0] === '-A') && p[2]) {
-        const entry = p[2].split(',')[0]!;
-        for (const idx of [from, to]) {
-          if (entry.includes('-') && !entry.includes('/')) {
-            const [a, b] = entry.split('-');
-            const fam: AddressFamily = a!.includes(':') ? 'ipv6' : 'ipv4';
-            const wa = parseWords(a!, fam);
-            const wb = parseWords(b!, fam);
-            if (wa && wb) idx.addRange(fam, wa, wb);
-          } else idx.addCidr(entry);
-        }
+    // Set members are address constants too; read them with the engine's own ipset parser.
+    let sets: ReturnType<typeof parseIpsetSave> | null = null;
+    try {
+      sets = parseIpsetSave(ipsetSave);
+    } catch {
+      sets = null; // unparseable: the engine cannot decide set matches for any address either
+    }
+    for (const set of sets?.values() ?? []) {
+      for (const e of set.entries) {
+        from.addPrefix(set.family, e.words, e.mask);
+        to.addPrefix(set.family, e.words, e.mask);
       }
     }
   }

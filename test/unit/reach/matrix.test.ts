@@ -63,6 +63,19 @@ describe('matrix on generated hosts', () => {
     }
   });
 
+  it('ipset members are atoms: a set-based DOCKER-USER drop singles out its member', () => {
+    const s = generated(20, 2, 11);
+    const victim = s.containers.find((c) => c.running && c.endpoints[0]?.ipv4)!;
+    const fw = s.hosts[0]!.firewall.value!;
+    fw.iptablesSave = fw.iptablesSave!.replace('-A DOCKER-USER -j RETURN', '-A DOCKER-USER -m set --match-set quarantined src -j DROP\n-A DOCKER-USER -j RETURN');
+    fw.ipsetSave = `create quarantined hash:ip family inet hashsize 1024 maxelem 65536\nadd quarantined ${victim.endpoints[0]!.ipv4!.address}\n`;
+    const shared = analyzeMatrix(s, { port: 80 });
+    expect(shared.cells).toEqual(analyzeMatrix(s, { port: 80 }, { exhaustive: true }).cells);
+    const out = shared.cells.filter((c) => c.from === victim.name);
+    expect(out.length).toBeGreaterThan(0);
+    expect(out.every((c) => c.verdict === 'blocked')).toBe(true);
+  });
+
   it('property: for random hosts and ports the shared matrix equals the walked one', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 10_000 }), fc.integer({ min: 8, max: 24 }), fc.integer({ min: 1, max: 4 }), fc.constantFrom(80, 8080, 3000, 5432, 6379, null), (seed, n, nets, port) => {

@@ -48,21 +48,17 @@ export default class Matrix extends NetsleuthCommand {
     }
     if (flags.probe) {
       if (opened.origin !== 'live') throw new InputError('--probe needs a live daemon: a snapshot cannot be probed', 'Drop --snapshot, or drop --probe.');
-      const { analyzeReach } = await import('../src/analysis/reach.js');
-      const { probePredictions } = await import('../src/probe/live.js');
+      const { probeMatrix } = await import('../src/probe/live.js');
       const state = opened.snapshot.state;
-      const byName = new Map(state.containers.map((c) => [c.name.replace(/^\//, ''), c.id]));
-      const predictions = m.cells.map((c) => analyzeReach(state, { from: byName.get(c.from)!, to: byName.get(c.to)!, port, protocol }, { lean: true }));
-      const mode = this.mode;
       let spinner: { text: string; stop(): unknown } | null = null;
-      if (mode.spinner) {
+      if (this.mode.spinner) {
         const { default: ora } = await import('ora');
-        spinner = ora({ text: `probing ${predictions.length} pairs`, stream: process.stderr, discardStdin: false }).start();
+        spinner = ora({ text: `probing ${m.cells.length} pairs`, stream: process.stderr, discardStdin: false }).start();
       }
       const stop = interruptSignal();
-      let probed;
+      let summary;
       try {
-        probed = await probePredictions(predictions, {
+        summary = await probeMatrix(m, {
           state,
           host: flags.host,
           context: flags.context,
@@ -81,15 +77,7 @@ export default class Matrix extends NetsleuthCommand {
         stop.dispose();
         spinner?.stop();
       }
-      const agreement = { agree: 0, disagree: 0, none: 0 };
-      m.cells.forEach((c, i) => {
-        const p = probed[i]!;
-        const cell = c as typeof c & { probe?: unknown; agreement?: boolean | null };
-        cell.probe = p.outcome ? { method: p.outcome.method, result: p.outcome.result, latencyMs: p.outcome.latencyMs } : null;
-        cell.agreement = p.agreement?.agreement ?? null;
-        agreement[cell.agreement === true ? 'agree' : cell.agreement === false ? 'disagree' : 'none']++;
-      });
-      (m as typeof m & { probeSummary?: unknown }).probeSummary = agreement;
+      (m as typeof m & { probeSummary?: unknown }).probeSummary = summary;
     }
     if (flags.json) this.printJson(m);
     else {

@@ -5,6 +5,7 @@
 
 import type { Container, NetworkState } from '../model/types.js';
 import type { ReachResult } from '../analysis/reach.js';
+import type { MatrixResult } from '../analysis/matrix.js';
 import { type Agreement, compareProbe } from '../analysis/reach-agreement.js';
 import type { ProbeMethod, ProbeOutcome, ProbePair } from './runner.js';
 
@@ -83,3 +84,30 @@ export async function probePredictions(results: ReachResult[], o: LiveProbeOptio
   }
   return out;
 }
+
+export interface ProbedCell {
+  probe: { method: string | null; result: string; latencyMs: number | null } | null;
+  agreement: boolean | null;
+}
+
+/**
+ * matrix --probe: predict each pair again with its addresses (lean reach), probe them all, and
+ * annotate the cells with `probe` and `agreement`. Returns the counts for the summary.
+ */
+export async function probeMatrix(m: MatrixResult, o: LiveProbeOptions): Promise<{ agree: number; disagree: number; none: number }> {
+  const { analyzeReach } = await import('../analysis/reach.js');
+  const byName = new Map(o.state.containers.map((c) => [c.name.replace(/^\//, ''), c.id]));
+  const protocol = m.protocol === 'udp' ? 'udp' : 'tcp';
+  const predictions = m.cells.map((c) => analyzeReach(o.state, { from: byName.get(c.from)!, to: byName.get(c.to)!, port: m.port, protocol }, { lean: true }));
+  const probed = await probePredictions(predictions, o);
+  const counts = { agree: 0, disagree: 0, none: 0 };
+  m.cells.forEach((c, i) => {
+    const p = probed[i]!;
+    const cell = c as typeof c & ProbedCell;
+    cell.probe = p.outcome ? { method: p.outcome.method, result: p.outcome.result, latencyMs: p.outcome.latencyMs } : null;
+    cell.agreement = p.agreement?.agreement ?? null;
+    counts[cell.agreement === true ? 'agree' : cell.agreement === false ? 'disagree' : 'none']++;
+  });
+  return counts;
+}
+

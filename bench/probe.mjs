@@ -149,6 +149,16 @@ async function createMesh(n) {
   return names;
 }
 
+/** The kernel's neighbour-table size now (the `entries` column of /proc/net/stat/arp_cache), or null. */
+function neighbourEntriesNow() {
+  try {
+    const line = readFileSync('/proc/net/stat/arp_cache', 'utf8').trim().split('\n')[1];
+    return parseInt(line.trim().split(/\s+/)[0], 16);
+  } catch {
+    return null;
+  }
+}
+
 /** `node -e ''` median of 5: how busy the machine is right now (about 60 ms when idle). */
 function nodeStartup() {
   const xs = [];
@@ -193,14 +203,17 @@ async function measure(n) {
     res.notConnected.push(`${label}: ${bad.length}/${out.length}`);
   };
 
-  const res = { n, probes: pairs.length, captureMs, nsenter: [], sidecar: null, serial: null, nodeStartMs: nodeStartup(), load: loadavg()[0], notConnected: [] };
+  const res = { n, probes: pairs.length, captureMs, neighbour: [], nsenter: [], sidecar: null, serial: null, nodeStartMs: nodeStartup(), load: loadavg()[0], notConnected: [] };
   try {
     // one warm-up (page cache for node and the agent), then R measured rounds
     check('warm-up', await probeMany({ state, endpoint: opened.label, engine, method: 'nsenter' }, pairs.slice(0, n - 1), { timeoutMs }));
     for (let r = 0; r < rounds; r++) {
+      const stats = {};
+      const entriesBefore = neighbourEntriesNow();
       const t = process.hrtime.bigint();
-      const out = await probeMany({ state, endpoint: opened.label, engine, method: 'nsenter' }, pairs, { timeoutMs, concurrency, ...pacing });
+      const out = await probeMany({ state, endpoint: opened.label, engine, method: 'nsenter' }, pairs, { timeoutMs, concurrency, ...pacing, neighbourStats: stats });
       res.nsenter.push(Number(process.hrtime.bigint() - t) / 1e6);
+      res.neighbour.push({ ...stats, entriesBefore, entriesAfter: neighbourEntriesNow() });
       check('nsenter', out);
     }
     if (withSidecar) {
@@ -242,6 +255,9 @@ function report(r) {
     `N=${r.n}  probes=${r.probes}  (state capture ${secs(r.captureMs)}, not included below; load average ${r.load.toFixed(1)}, node -e '' ${r.nodeStartMs.toFixed(0)} ms)`,
     `  A  probeMany nsenter   median ${secs(a)} of ${r.nsenter.length} (${r.nsenter.map((x) => (x / 1000).toFixed(2)).join(', ')})  ${(r.probes / (a / 1000)).toFixed(0)} probes/s`,
   ];
+  for (const [i, s] of r.neighbour.entries()) {
+    lines.push(`     round ${i + 1} neighbour budget: ${s.charged} entries charged, ${s.reclaimPasses} reclaim passes deleted ${s.reclaimed}, batches waited ${secs(s.waitedMs)} in all; kernel table ${s.entriesBefore} entries before, ${s.entriesAfter} after`);
+  }
   if (r.sidecar !== null) lines.push(`  B  probeMany sidecar   ${secs(r.sidecar)} (1 round)  ${(r.probes / (r.sidecar / 1000)).toFixed(0)} probes/s`);
   const s = r.serial;
   lines.push(

@@ -16,7 +16,7 @@ export interface ProbeTarget {
   name: string;
 }
 
-function which(bin: string): string | null {
+export function which(bin: string): string | null {
   for (const dir of (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(delimiter)) {
     if (dir && existsSync(join(dir, bin))) return join(dir, bin);
   }

@@ -21,6 +21,7 @@ import { netnsOwner } from '../analysis/dns/lookup.js';
 import { probeScopeRefusal } from '../analysis/probe-scope.js';
 import type { Container, NetworkState } from '../model/types.js';
 import type { EngineClient, StreamFrame } from '../sources/docker/engine.js';
+import { NeighbourBudget, NeighbourLedger, hostNeighbourTables, neighbourEntries, type NeighbourBudgetOptions, type NeighbourStats, type NeighbourTables } from './neighbours.js';
 import { AgentRunError, hostAgentBlocker, nsenterBlocker, runAgent } from './nsenter.js';
 import { TOOL_PROBE_SCRIPT, buildShellScript, parseShellOutput, parseTools, shellSupport, type ShellTools } from './shell.js';
 import { PROBE_METHODS, type AgentResult, type AgentTarget, type ProbeKind, type ProbeMethod, type ProbeResultCode } from './types.js';
@@ -104,17 +105,21 @@ export interface ProbeManyOptions {
   signal?: AbortSignal;
   onProgress?: (p: ProbeProgress) => void;
   /**
-   * Neighbour-table pacing (see NeighbourPacing). Default: on, sized from the host's
+   * Neighbour-table budgeting (src/probe/neighbours.ts). Default: on, sized from the host's
    * net.ipv4.neigh.default.gc_thresh3 when readable, else Linux's default of 1024. false: off.
    */
   neighbourPacing?: NeighbourPacingOptions | false;
+  /** Filled in when given: what the neighbour budgeting did in this run. */
+  neighbourStats?: NeighbourStats;
 }
 
-export interface NeighbourPacingOptions {
-  /** Neighbour entries the run may hold at once (default 75% of gc_thresh3). */
-  capacity?: number;
-  /** How long an entry cannot be evicted after use (default 1.5 x base_reachable_time + 5 s, 50 s). */
-  holdMs?: number;
+export interface NeighbourPacingOptions extends NeighbourBudgetOptions {
+  /**
+   * Delete the neighbour entries this run created when the budget runs short, and the rest at the
+   * end of such a run (default true; possible only as root on the daemon's own host). false: wait
+   * for the kernel to free them (holdMs), which makes a large mesh take minutes.
+   */
+  reclaim?: boolean;
 }
 
 export interface BatchOptions {
@@ -168,6 +173,8 @@ export interface ProbeContext {
   drivers?: Partial<Record<ProbeMethod, MethodDriver>>;
   /** For tests: the uid/platform nsenter's checks see. */
   env?: { uid?: number | null; platform?: string };
+  /** For tests: the namespaces' neighbour tables (default: the host's, when reclaim is possible; null: none). */
+  neighbourTables?: NeighbourTables | null;
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -216,26 +223,31 @@ export async function probeMany(ctx: ProbeContext, pairs: ProbePair[], opts: Pro
   // The neighbour table is the daemon host's only when the daemon is local.
   const local = ctx.endpoint.startsWith('unix://');
   const fullsBefore = local ? neighbourTableFulls() : null;
-  // One default pacer per process: the kernel's table outlives a single probeMany call.
-  const pacing = opts.neighbourPacing === false ? null : opts.neighbourPacing ? new NeighbourPacing(opts.neighbourPacing) : (defaultPacing ??= new NeighbourPacing());
+  const pacingOpts = opts.neighbourPacing;
+  const budget = pacingOpts === false ? null : pacingOpts && (pacingOpts.capacity !== undefined || pacingOpts.holdMs !== undefined) ? new NeighbourBudget(pacingOpts) : (defaultBudget ??= new NeighbourBudget());
+  const tables = !budget || (pacingOpts && pacingOpts.reclaim === false) ? null : ctx.neighbourTables !== undefined ? ctx.neighbourTables : hostNeighbourTables(ctx.state, ctx.endpoint, ctx.env);
+  const ledger = budget ? new NeighbourLedger(budget, tables) : null;
+  const needs = groups.map((g) => (ledger ? neighbourEntries(ctx.state, g.source.container, [...new Set(g.idx.map((i) => pairs[i]!.address))]) : []));
+  await ledger?.begin(needs);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < groups.length) {
-      const g = groups[next++]!;
-      // Each distinct target costs up to two neighbour entries (ours, and the target's for us).
-      const cost = 2 * new Set(g.idx.map((i) => pairs[i]!.address)).size;
-      const granted = pacing ? await pacing.acquire(cost, deadlineAt, opts.signal) : cost;
+      const gi = next++;
+      const g = groups[gi]!;
+      const lease = ledger ? await ledger.acquire(needs[gi]!, deadlineAt, opts.signal) : null;
       const stop = opts.signal?.aborted ? 'aborted' : Date.now() >= deadlineAt ? 'deadline' : null;
-      if (stop) {
-        pacing?.release(granted, 0);
-        for (const i of g.idx) out[i] = notSent(pairs[i]!, stop, stop);
+      if (stop || (ledger && !lease)) {
+        if (lease) ledger!.release(lease);
+        else ledger?.forget(needs[gi]!);
+        const why = stop ?? 'deadline';
+        for (const i of g.idx) out[i] = notSent(pairs[i]!, why, why);
         progress(g.idx.length, g.source.name);
         continue;
       }
       try {
         await runSource(ctx, drivers, g.source, g.idx, pairs, out, { timeoutMs, perSource, deadlineAt, signal: opts.signal });
       } finally {
-        pacing?.release(granted);
+        if (lease) ledger!.release(lease);
       }
       progress(g.idx.length, g.source.name);
     }
@@ -252,68 +264,16 @@ export async function probeMany(ctx: ProbeContext, pairs: ProbePair[], opts: Pro
       }
     }
   } finally {
+    await ledger?.end();
+    if (ledger && opts.neighbourStats) Object.assign(opts.neighbourStats, ledger.stats);
     // A sidecar whose create raced an abort could be left behind by its own cleanup: sweep this run's label.
     if (ctx.engine && usedSidecar(ctx, out)) await sweepSidecars(ctx.engine, runId).catch(() => undefined);
   }
   return out;
 }
 
-/**
- * Keeps a probe run from overflowing the kernel's neighbour (ARP) table. That table is ONE table
- * for all network namespaces, capped at net.ipv4.neigh.default.gc_thresh3 (1024 by default), and
- * the kernel cannot evict an entry while its state timer runs: REACHABLE lasts a random 0.5-1.5 x
- * base_reachable_time (30 s), and forced GC also spares entries updated in the last 5 s. A full
- * mesh of 50 containers on one network needs 2,450 entries within seconds: the table overflows
- * ("neighbour: arp_cache: neighbor table overflow!"), packets are dropped and probes time out on
- * paths that are open. So a source's batch first takes `cost` tokens (two per distinct target:
- * the source's entry and the target's entry for the source) and gives them back `holdMs` after
- * it ends (1.5 x base_reachable_time + 5 s). A batch costing more than the capacity runs alone.
- * Small runs never wait.
- */
-export class NeighbourPacing {
-  readonly capacity: number;
-  readonly holdMs: number;
-  private free: number;
-  private waiters: Array<() => void> = [];
-
-  constructor(o: NeighbourPacingOptions = {}) {
-    this.capacity = Math.max(2, Math.floor(o.capacity ?? 0.75 * (readSysctl('net/ipv4/neigh/default/gc_thresh3') ?? 1024)));
-    this.holdMs = o.holdMs ?? Math.round(1.5 * (readSysctl('net/ipv4/neigh/default/base_reachable_time_ms') ?? 30_000)) + 5_000;
-    this.free = this.capacity;
-  }
-
-  /** Waits for `cost` tokens (capped at the capacity); resolves early (with 0) on abort or deadline. */
-  async acquire(cost: number, deadlineAt: number, signal?: AbortSignal): Promise<number> {
-    const want = Math.min(cost, this.capacity);
-    while (this.free < want) {
-      if (signal?.aborted || Date.now() >= deadlineAt) return 0;
-      await new Promise<void>((resolve) => {
-        const wake = (): void => {
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', wake);
-          resolve();
-        };
-        const timer = setTimeout(wake, Math.max(1, Math.min(1_000, deadlineAt - Date.now())));
-        signal?.addEventListener('abort', wake, { once: true });
-        this.waiters.push(wake);
-      });
-    }
-    this.free -= want;
-    return want;
-  }
-
-  release(n: number, afterMs = this.holdMs): void {
-    if (n <= 0) return;
-    const give = (): void => {
-      this.free += n;
-      for (const w of this.waiters.splice(0)) w();
-    };
-    if (afterMs <= 0) give();
-    else setTimeout(give, afterMs).unref();
-  }
-}
-
-let defaultPacing: NeighbourPacing | null = null;
+/** One default budget per process: the kernel's table outlives a single probeMany call. */
+let defaultBudget: NeighbourBudget | null = null;
 
 /** The kernel's count of neighbour-table-full events (all CPUs), or null when unreadable. */
 export function neighbourTableFulls(text?: string): number | null {
@@ -334,15 +294,6 @@ export function neighbourTableFulls(text?: string): number | null {
     if (Number.isFinite(v)) sum += v;
   }
   return sum;
-}
-
-function readSysctl(path: string): number | null {
-  try {
-    const v = Number(readFileSync(`/proc/sys/${path}`, 'utf8').trim());
-    return Number.isInteger(v) && v > 0 ? v : null;
-  } catch {
-    return null;
-  }
 }
 
 function usedSidecar(ctx: ProbeContext, out: ProbeOutcome[]): boolean {

@@ -131,6 +131,8 @@ export class NeighbourBudget {
   readonly holdMs: number;
   private available: number;
   private waiters: Array<() => void> = [];
+  /** Bumped on every notify, so a waiter that looked before a change does not sleep through it. */
+  epoch = 0;
 
   constructor(o: NeighbourBudgetOptions = {}) {
     this.capacity = Math.max(2, Math.floor(o.capacity ?? 0.75 * (readSysctl('net/ipv4/neigh/default/gc_thresh3') ?? 1024)));
@@ -154,12 +156,14 @@ export class NeighbourBudget {
 
   /** Wakes every waiter to look again. */
   notify(): void {
+    this.epoch++;
     for (const w of this.waiters.splice(0)) w();
   }
 
-  /** Resolves when tokens come back, after at most 1 s, or at the deadline or abort. */
-  changed(deadlineAt: number, signal?: AbortSignal): Promise<void> {
+  /** Resolves when anything changed since `seen` (an epoch), after at most 1 s, or at the deadline or abort. */
+  changed(seen: number, deadlineAt: number, signal?: AbortSignal): Promise<void> {
     return new Promise<void>((resolve) => {
+      if (this.epoch !== seen) return resolve();
       const wake = (): void => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', wake);
@@ -332,6 +336,7 @@ export class NeighbourLedger {
     try {
       for (;;) {
         if (signal?.aborted || Date.now() >= deadlineAt) return null;
+        const seen = this.budget.epoch;
         const fresh = entries.filter((e) => !this.held.has(entryKey(e)) && !this.preexisting(e));
         // A batch larger than the whole budget runs when the budget is full (alone), charged up to it.
         const want = Math.min(fresh.length, this.budget.capacity);
@@ -355,7 +360,7 @@ export class NeighbourLedger {
           return { keys: entries.map(entryKey) };
         }
         if (await this.reclaim(want - this.budget.free)) continue;
-        await this.budget.changed(deadlineAt, signal);
+        await this.budget.changed(seen, deadlineAt, signal);
       }
     } finally {
       this.stats.waitedMs += Date.now() - started;

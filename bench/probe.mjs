@@ -16,8 +16,10 @@
 //      above --serial-sample (default 200), only the first S probes of the mesh are run and the
 //      total is EXTRAPOLATED (mean per probe × N×(N−1)); the output says so.
 // Every probe must come back `connected`; the bench fails otherwise (with --no-pacing it counts
-// the others instead: without the runner's neighbour-table pacing a 50-container mesh overflows
-// the kernel's ARP table, gc_thresh3, and probes time out on open paths). Everything it created is
+// the others instead: without the runner's neighbour budget a 50-container mesh overflows the
+// kernel's ARP table, gc_thresh3, and probes time out on open paths). Each nsenter round prints
+// what the budget did: entries charged, reclaim passes and entries deleted, time batches waited,
+// and the kernel's table size before and after. Everything it created is
 // removed on exit (also on Ctrl-C). Needs root (nsenter) and a built dist/.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -36,7 +38,7 @@ const opt = (name, dflt) => {
 const has = (name) => args.includes(name);
 if (has('-h') || has('--help')) {
   console.log(
-    'usage: flock /run/netsleuth-live.lock node bench/probe.mjs [--sizes 20,50] [--rounds 3] [--serial-sample 200] [--no-sidecar] [--no-pacing] [--gc-thresh3 N] [--timeout-ms 2000] [--concurrency 4]',
+    'usage: flock /run/netsleuth-live.lock node bench/probe.mjs [--sizes 20,50] [--rounds 3] [--serial-sample 200] [--no-sidecar] [--no-pacing] [--no-reclaim] [--gc-thresh3 N] [--timeout-ms 2000] [--concurrency 4]',
   );
   process.exit(0);
 }
@@ -47,7 +49,9 @@ const withSidecar = !has('--no-sidecar');
 const timeoutMs = Number(opt('--timeout-ms', 2000));
 const concurrency = Number(opt('--concurrency', 4));
 // --no-pacing: turn off the runner's neighbour-table pacing, to show what it prevents
-const pacing = has('--no-pacing') ? { neighbourPacing: false } : {};
+// --no-reclaim: keep the budget but never delete entries (wait for the kernel to free them), as
+// when netsleuth is not root on the daemon's host
+const pacing = has('--no-pacing') ? { neighbourPacing: false } : has('--no-reclaim') ? { neighbourPacing: { reclaim: false } } : {};
 // --gc-thresh3 N: raise the kernel's neighbour-table cap for the run (restored on exit), as a host
 // running big meshes would; the runner's pacing reads it and then does not need to wait.
 const gcThresh3 = opt('--gc-thresh3', null);
@@ -272,7 +276,7 @@ function report(r) {
   console.log(lines.join('\n'));
 }
 
-console.log(`bench/probe: ${cpus().length} CPUs, node ${process.version}, per-probe timeout ${timeoutMs} ms, ${concurrency} sources at a time, neighbour pacing ${pacing.neighbourPacing === false ? 'OFF' : 'on'}, sizes ${sizes.join(', ')}`);
+console.log(`bench/probe: ${cpus().length} CPUs, node ${process.version}, per-probe timeout ${timeoutMs} ms, ${concurrency} sources at a time, neighbour budget ${pacing.neighbourPacing === false ? 'OFF' : pacing.neighbourPacing?.reclaim === false ? 'on, reclaim OFF' : 'on, reclaim on'}, gc_thresh3 ${readFileSync(GC_PATH, 'utf8').trim()}, sizes ${sizes.join(', ')}`);
 if (gcThresh3 !== null) {
   if (!/^\d+$/.test(gcThresh3) || Number(gcThresh3) < 1024) die('--gc-thresh3 takes a number >= 1024');
   gcOld = readFileSync(GC_PATH, 'utf8');

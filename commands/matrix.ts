@@ -13,6 +13,7 @@ export default class Matrix extends NetsleuthCommand {
   static override examples = [
     '<%= config.bin %> matrix --snapshot docs/examples/example.snapshot.json --port 80',
     '<%= config.bin %> matrix --network shop_front --port 80/tcp',
+    'sudo <%= config.bin %> matrix --network shop_front --port 80 --probe --concurrency 4 --deadline 120',
     '<%= config.bin %> matrix -s outage.json.gz --port 5432 --json | jq \'.cells[] | select(.verdict != "reachable")\'',
   ];
   static override flags = {
@@ -24,6 +25,11 @@ export default class Matrix extends NetsleuthCommand {
     ...probeFlags,
     probe: Flags.boolean({ description: 'Also probe every pair for real from inside its source\'s namespace (live daemon only) and compare.', default: false }),
     concurrency: Flags.integer({ description: 'With --probe: sources probed at the same time.', default: 4, min: 1, max: 64 }),
+    'neighbour-reclaim': Flags.boolean({
+      description: 'With --probe, as root on the daemon\'s host: when the mesh needs more neighbour (ARP) entries than the kernel\'s table allows (gc_thresh3), delete the entries the probes created instead of waiting for the kernel to free them (docs/probes.md).',
+      default: true,
+      allowNo: true,
+    }),
     deadline: Flags.integer({ description: 'With --probe: overall bound in seconds; probes not done by then are reported as not run.', default: 300, min: 1 }),
   };
 
@@ -68,6 +74,7 @@ export default class Matrix extends NetsleuthCommand {
           concurrency: flags.concurrency,
           deadlineMs: flags.deadline * 1000,
           allowExternal: flags['allow-external'],
+          neighbourReclaim: flags['neighbour-reclaim'],
           signal: stop.signal,
           onProgress: (done, total) => {
             if (spinner) spinner.text = `probing: ${done}/${total} pairs`;

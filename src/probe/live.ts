@@ -7,6 +7,7 @@ import type { Container, NetworkState } from '../model/types.js';
 import type { ReachResult } from '../analysis/reach.js';
 import type { MatrixResult } from '../analysis/matrix.js';
 import { type Agreement, compareProbe } from '../analysis/reach-agreement.js';
+import type { NeighbourStats } from './neighbours.js';
 import type { ProbeMethod, ProbeOutcome, ProbePair } from './runner.js';
 
 export interface LiveProbeOptions {
@@ -20,6 +21,10 @@ export interface LiveProbeOptions {
   concurrency?: number;
   deadlineMs?: number;
   allowExternal?: boolean;
+  /** false: never delete neighbour entries, wait for the kernel to free them (see docs/probes.md). */
+  neighbourReclaim?: boolean;
+  /** Filled in when given: what the neighbour budget did. */
+  neighbourStats?: NeighbourStats;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
 }
@@ -69,7 +74,15 @@ export async function probePredictions(results: ReachResult[], o: LiveProbeOptio
     const outcomes = await probeMany(
       { state: o.state, endpoint: endpoint.url, engine, ...(o.method ? { method: o.method } : {}), ...(o.probeImage ? { probeImage: o.probeImage } : {}), allowExternal: o.allowExternal === true },
       pairs,
-      { timeoutMs: o.timeoutMs, ...(o.concurrency ? { concurrency: o.concurrency } : {}), ...(o.deadlineMs ? { deadlineMs: o.deadlineMs } : {}), ...(o.signal ? { signal: o.signal } : {}), ...(o.onProgress ? { onProgress: (p) => o.onProgress!(p.done, p.total) } : {}) },
+      {
+        timeoutMs: o.timeoutMs,
+        ...(o.concurrency ? { concurrency: o.concurrency } : {}),
+        ...(o.deadlineMs ? { deadlineMs: o.deadlineMs } : {}),
+        ...(o.signal ? { signal: o.signal } : {}),
+        ...(o.onProgress ? { onProgress: (p) => o.onProgress!(p.done, p.total) } : {}),
+        ...(o.neighbourReclaim === false ? { neighbourPacing: { reclaim: false } } : {}),
+        ...(o.neighbourStats ? { neighbourStats: o.neighbourStats } : {}),
+      },
     );
     outcomes.forEach((oc, k) => {
       const i = index[k]!;
@@ -94,13 +107,14 @@ export interface ProbedCell {
  * matrix --probe: predict each pair again with its addresses (lean reach), probe them all, and
  * annotate the cells with `probe` and `agreement`. Returns the counts for the summary.
  */
-export async function probeMatrix(m: MatrixResult, o: LiveProbeOptions): Promise<{ agree: number; disagree: number; none: number }> {
+export async function probeMatrix(m: MatrixResult, o: LiveProbeOptions): Promise<{ agree: number; disagree: number; none: number; neighbour: NeighbourStats }> {
   const { analyzeReach } = await import('../analysis/reach.js');
   const byName = new Map(o.state.containers.map((c) => [c.name.replace(/^\//, ''), c.id]));
   const protocol = m.protocol === 'udp' ? 'udp' : 'tcp';
   const predictions = m.cells.map((c) => analyzeReach(o.state, { from: byName.get(c.from)!, to: byName.get(c.to)!, port: m.port, protocol }, { lean: true }));
-  const probed = await probePredictions(predictions, o);
-  const counts = { agree: 0, disagree: 0, none: 0 };
+  const neighbour: NeighbourStats = { charged: 0, reclaimPasses: 0, reclaimed: 0, waitedMs: 0 };
+  const probed = await probePredictions(predictions, { ...o, neighbourStats: neighbour });
+  const counts = { agree: 0, disagree: 0, none: 0, neighbour };
   m.cells.forEach((c, i) => {
     const p = probed[i]!;
     const cell = c as typeof c & ProbedCell;

@@ -55,6 +55,10 @@ export function renderMatrix(m: MatrixResult, opts: { limit?: number } = {}): st
     for (const c of dis.slice(0, limit)) out.push(sanitize(`  DISAGREE ${c.from} → ${c.to}: predicted ${c.verdict}${c.listening === false ? ' (nothing listening)' : ''}, probe saw ${c.probe?.result ?? '?'}`));
     if (dis.length > limit) out.push(`  … ${dis.length - limit} more (--json lists every pair)`);
     if (dis.length) out.push('  (netsleuth reach FROM TO on the live daemon names the suspect hop and the next check)');
+    const nb = (m as { probeSummary?: { neighbour?: { charged: number; reclaimPasses: number; reclaimed: number } } }).probeSummary?.neighbour;
+    if (nb && nb.reclaimPasses > 0) {
+      out.push(`  the mesh needed more neighbour (ARP) entries than the kernel's table holds: ${nb.reclaimed} entries the probes created were deleted again (${nb.reclaimPasses} passes)`);
+    }
   }
   if (m.skipped.length) out.push('', sanitize(`not in the matrix: ${m.skipped.map((s) => `${s.name} (${s.reason})`).join(', ')}`));
   out.push('', "(netsleuth reach FROM TO explains any one pair hop by hop)");

@@ -98,6 +98,9 @@ describe.skipIf(!live)('reach and matrix on the live daemon: predict, probe, agr
     const j = JSON.parse(r.stdout);
     const mine = j.cells.filter((c: { from: string; to: string }) => c.from.startsWith(RUN_PREFIX) && c.to.startsWith(RUN_PREFIX));
     expect(mine.length).toBe(6);
+    // a small mesh stays within the neighbour budget: entries charged, none deleted
+    expect(j.probeSummary.neighbour.charged).toBeGreaterThan(0);
+    expect(j.probeSummary.neighbour).toMatchObject({ reclaimPasses: 0, reclaimed: 0 });
     for (const c of mine) {
       expect(c.probe, `${c.from} → ${c.to}`).toBeTruthy();
       const walled = c.to === name('rl-walled');

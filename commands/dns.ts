@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { NetsleuthCommand, jsonFlag, sourceFlags } from '../src/cli/base.js';
 import { InputError } from '../src/cli/errors.js';
 import { QUERY_TYPES } from '../src/dns/types.js';
+import { interruptSignal, probeFlags } from '../src/cli/probe-flags.js';
 import type { DnsReport } from '../src/report/dns.js';
 
 const FLAVOURS = ['glibc', 'musl', 'busybox'] as const;
@@ -18,7 +19,7 @@ export default class Dns extends NetsleuthCommand {
   static override summary = 'How a name resolves from inside a container, step by step — predicted, and on a live daemon checked on the wire.';
   static override description = [
     'Walks the resolution a container would do: /etc/hosts (and --add-host entries), the search-list expansion with ndots, Docker\'s embedded DNS at 127.0.0.11 (container names, aliases and compose services on the user-defined networks the container shares; round robin for shared aliases), and the upstream servers it forwards to. It names the reason a lookup fails: the default bridge has no name resolution, the name lives on a network the container is not attached to, an alias is ambiguous, a resolver (such as the host stub 127.0.0.53) is unreachable from the container.',
-    'With --snapshot it predicts only. Against a live daemon (as root on its host) it also runs the same queries on the wire from inside the container\'s network namespace (nsenter + netsleuth\'s own probe agent, so the image needs no tools) and flags any disagreement.',
+    'With --snapshot it predicts only. Against a live daemon it also runs the same queries on the wire from inside the container\'s network namespace and flags any disagreement: as root on the daemon\'s host with nsenter and netsleuth\'s own probe agent (the image needs no tools); otherwise (a remote daemon, no root, or --probe-method sidecar|exec) one query per candidate name and server with busybox nslookup in a sidecar from --probe-image or in the container itself, the resolver\'s stop rules applied to the answers. The output names the method that ran.',
     'With --server and without --from it is a plain dig-like query from this machine, which needs no daemon.',
     'The stub-resolver logic follows glibc by default; --resolver musl (Alpine) or busybox (busybox nslookup, which skips /etc/hosts) changes the search and stop rules.',
   ].join('\n\n');
@@ -28,6 +29,7 @@ export default class Dns extends NetsleuthCommand {
     '<%= config.bin %> dns db --from web --snapshot incident.json.gz',
     '<%= config.bin %> dns example.test --server 10.0.0.2 --tcp --norecurse',
     '<%= config.bin %> dns 10.214.3.4 --type PTR --from web',
+    '<%= config.bin %> dns db --from web --probe-method sidecar --probe-image busybox:latest',
   ];
   static override args = {
     name: Args.string({ description: 'Name to resolve (an IP address with --type PTR)', required: true }),
@@ -46,6 +48,8 @@ export default class Dns extends NetsleuthCommand {
     host: sourceFlags.host,
     context: sourceFlags.context,
     'daemon-timeout': Flags.integer({ description: 'Seconds to wait for each daemon request.', default: 10, min: 1, max: 600, helpGroup: 'SOURCE' }),
+    'probe-method': probeFlags['probe-method'],
+    'probe-image': Flags.string({ description: 'Image for the sidecar method (never pulled; needs sh and nslookup, busybox is enough).' }),
     ...jsonFlag,
   };
 
@@ -100,30 +104,66 @@ export default class Dns extends NetsleuthCommand {
         const from = findContainer(state, flags.from)!;
         const owner = netnsOwner(state, from) ?? from;
         const { nsenterBlocker, runAgent, AgentRunError } = await import('../src/probe/nsenter.js');
+        const method = flags['probe-method'] as 'nsenter' | 'sidecar' | 'exec' | undefined;
         const blocker = nsenterBlocker({ endpoint: opened.label, pid: owner.pid, running: owner.running, name: owner.name });
         const servers = prediction.resolver?.nameservers ?? [];
         const candidates = prediction.candidates;
-        if (blocker) liveCheck = { available: false, reason: blocker };
-        else if (!servers.length || !candidates.length) liveCheck = { available: false, reason: 'the prediction has no nameserver or candidate to query (resolv.conf missing?)' };
-        else {
-          const request = { candidates, servers, type, ...wire, flavour: flags.resolver };
+        const flavour = flags.resolver as (typeof FLAVOURS)[number];
+        if (!servers.length || !candidates.length) liveCheck = { available: false, reason: 'the prediction has no nameserver or candidate to query (resolv.conf missing?)', method: null };
+        else if (blocker && (method === 'nsenter' || !owner.running)) liveCheck = { available: false, reason: blocker, method: null };
+        else if (!blocker && (method === undefined || method === 'nsenter')) {
+          // The agent replays the whole walk itself, with every wire option.
+          const request = { candidates, servers, type, ...wire, flavour };
           const budget = Math.min(120_000, candidates.length * servers.length * (flags.retries + 1) * timeoutMs + 5_000);
           try {
             const res = (await runAgent(owner.pid!, 'dns', request, budget)) as Record<string, unknown> & { ok: boolean; error?: { message: string } };
-            if (!res.ok) liveCheck = { available: false, reason: `the probe agent failed: ${res.error?.message ?? 'unknown error'}` };
+            if (!res.ok) liveCheck = { available: false, reason: `the probe agent failed: ${res.error?.message ?? 'unknown error'}`, method: null };
             else {
-              const { compareWithObserved } = await import('../src/analysis/dns/compare.js');
               observed = res as unknown as import('../src/analysis/dns/types.js').ObservedWalk;
-              comparison = compareWithObserved(prediction, observed);
-              liveCheck = { available: true, reason: null };
+              liveCheck = { available: true, reason: null, method: 'nsenter' };
             }
           } catch (e) {
             if (!(e instanceof AgentRunError)) throw e;
-            liveCheck = { available: false, reason: e.message };
+            liveCheck = { available: false, reason: e.message, method: null };
+          }
+        } else {
+          // No agent walk: one dns probe per candidate and server through the common runner.
+          const { probeDnsWalk } = await import('../src/probe/live.js');
+          const stop = interruptSignal();
+          try {
+            const r = await probeDnsWalk({
+              state,
+              host: flags.host,
+              context: flags.context,
+              method,
+              probeImage: flags['probe-image'],
+              timeoutMs,
+              deadlineMs: 120_000,
+              signal: stop.signal,
+              from: owner,
+              candidates,
+              servers,
+              qtype: type,
+              flavour,
+            });
+            const skipped = r.skipped.map((x) => `${x.method}: ${x.reason}`);
+            const unapplied = [flags.tcp && '--tcp', flags.norecurse && '--norecurse', flags.port !== 53 && '--port', flags.retries !== 1 && '--retries'].filter(Boolean);
+            const note = unapplied.length ? `${unapplied.join(', ')} apply to the nsenter agent only: these probes asked over UDP, port 53, with recursion, once each` : null;
+            if (!r.walk) liveCheck = { available: false, reason: r.reason, method: null, skipped };
+            else {
+              observed = r.walk;
+              liveCheck = { available: true, reason: null, method: r.methods.join('+') || null, skipped, ...(note ? { note } : {}) };
+            }
+          } finally {
+            stop.dispose();
           }
         }
+        if (observed) {
+          const { compareWithObserved } = await import('../src/analysis/dns/compare.js');
+          comparison = compareWithObserved(prediction, observed);
+        }
       } else if (opened.origin === 'live') {
-        liveCheck = { available: false, reason: 'without --from there is no container to query from (use --server for a direct query)' };
+        liveCheck = { available: false, reason: 'without --from there is no container to query from (use --server for a direct query)', method: null };
       }
       report = buildReport({ prediction, mode: opened.origin, source: opened.label, server: flags.server ?? null, observed, comparison, liveCheck });
     }

@@ -10,6 +10,7 @@ import { tryQuery } from '../dns/client.js';
 import { continuesAfter, outcomeOf, type CandidateOutcome, type ResolverFlavour } from '../dns/search.js';
 import { QUERY_TYPES, type DnsResponse, type QueryType } from '../dns/types.js';
 import { AgentRequestError } from './agent.js';
+import type { AgentResult, AgentTarget } from './types.js';
 
 export interface DnsAgentRequest {
   candidates: string[];
@@ -104,4 +105,36 @@ export async function resolveWalk(req: DnsAgentRequest): Promise<DnsAgentResult>
 export async function run(request: unknown): Promise<Record<string, unknown>> {
   const result = await resolveWalk(validate(request));
   return result as unknown as Record<string, unknown>;
+}
+
+/**
+ * One question to one server, as a probe of the common runner (kind `dns`): `answered` with the
+ * rcode and answers whenever a DNS response came back, whatever its rcode; the transport failures
+ * map to the runner's results (ICMP port-unreachable → refused). One attempt: a retry would only
+ * double the timeout, and the runner reports silence as `timeout`.
+ */
+export async function probeDns(t: AgentTarget, timeoutMs: number): Promise<AgentResult> {
+  const started = process.hrtime.bigint();
+  const type = (t.qtype ?? 'A') as QueryType;
+  const r = await tryQuery({ server: t.address, port: t.port ?? 53, name: t.name!, type, timeoutMs, retries: 0 });
+  if (r.ok) {
+    const res = r.response;
+    // Names without the root's trailing dot, as busybox nslookup prints them (the shell methods).
+    const bare = (n: string): string => (n.length > 1 ? n.replace(/\.$/, '') : n);
+    const records = res.answers.map((a) => ({ name: bare(a.name), type: a.type, data: a.type === 'TXT' ? a.data : bare(a.data) }));
+    const detail = `${res.rcode}, ${records.length} answer(s) over ${res.transport}${res.truncated ? ' (truncated over UDP, retried over TCP)' : ''}`;
+    return { result: 'answered', latencyMs: res.latencyMs, rcode: res.rcode, answers: records.map((a) => a.data), records, detail };
+  }
+  const latencyMs = Math.round(Number(process.hrtime.bigint() - started) / 1e4) / 100;
+  const e = r.error;
+  switch (e.code) {
+    case 'TIMEOUT':
+      return { result: 'timeout', latencyMs, errno: 'ETIMEDOUT', detail: e.message };
+    case 'CONNECTION_REFUSED':
+      return { result: 'refused', latencyMs, errno: 'ECONNREFUSED', detail: 'ICMP port unreachable: nothing listens on that UDP port' };
+    case 'NETWORK_UNREACHABLE':
+      return { result: 'unreachable', latencyMs, errno: /EHOSTUNREACH/.test(e.message) ? 'EHOSTUNREACH' : 'ENETUNREACH', detail: e.message };
+    default:
+      return { result: 'error', latencyMs: null, errno: e.code, detail: e.message };
+  }
 }

@@ -2,7 +2,8 @@
 // Each takes a BATCH {targets, timeoutMs, concurrency, budgetMs?} and answers {results} in target
 // order, so one agent process per source namespace runs all of that source's probes concurrently.
 //
-// TCP: a connect() with a timer. UDP: a datagram on a connected socket; Linux reports an ICMP
+// TCP: a connect() with a timer. DNS: one question with the wire client (src/dns/client.ts, loaded
+// only when a batch holds a dns target). UDP: a datagram on a connected socket; Linux reports an ICMP
 // port-unreachable for a connected socket as ECONNREFUSED on the next receive, which is the only
 // way UDP says "closed"; silence proves nothing. ICMP: the host's `ping` (or `busybox ping`),
 // run as a child so it inherits the namespace: Node has no raw sockets.
@@ -12,6 +13,9 @@ import dgram from 'node:dgram';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { delimiter, join } from 'node:path';
+// Leaf modules without dependencies: the wire client itself (dns-packet) is loaded lazily.
+import { nameProblem, reverseName } from '../dns/names.js';
+import { QUERY_TYPES } from '../dns/types.js';
 import { AgentRequestError } from './agent.js';
 import { PROBE_KINDS, type AgentBatchRequest, type AgentResult, type AgentTarget, type ProbeKind } from './types.js';
 
@@ -46,6 +50,7 @@ export function validateBatch(r: unknown, only?: ProbeKind): AgentBatchRequest {
     if (only && kind !== only) throw new AgentRequestError(`${at}.kind is ${kind}, but this subcommand probes ${only}`);
     t.kind = kind;
     if (typeof t.address !== 'string' || net.isIP(t.address) === 0) throw new AgentRequestError(`${at}.address must be an IP address`);
+    if (kind === 'dns') validateDnsTarget(t, at);
     if (kind !== 'icmp' && (!Number.isInteger(t.port) || t.port! < 1 || t.port! > 65535)) throw new AgentRequestError(`${at}.port must be 1-65535`);
     if (t.payloadHex !== undefined && (typeof t.payloadHex !== 'string' || !/^([0-9a-f]{2}){0,1400}$/i.test(t.payloadHex))) {
       throw new AgentRequestError(`${at}.payloadHex must be hex, at most 1400 bytes`);
@@ -55,6 +60,17 @@ export function validateBatch(r: unknown, only?: ProbeKind): AgentBatchRequest {
     }
   });
   return o as AgentBatchRequest;
+}
+
+/** A dns target: a name that can be asked, a known question type; port 53 unless given. */
+function validateDnsTarget(t: Partial<AgentTarget>, at: string): void {
+  if (t.port === undefined) t.port = 53;
+  if (t.qtype === undefined) t.qtype = 'A';
+  if (typeof t.qtype !== 'string' || !(QUERY_TYPES as readonly string[]).includes(t.qtype)) throw new AgentRequestError(`${at}.qtype must be one of ${QUERY_TYPES.join(', ')}`);
+  if (typeof t.name !== 'string' || t.name === '') throw new AgentRequestError(`${at}.name must be the name to ask`);
+  const ptrOfAddress = t.qtype === 'PTR' && reverseName(t.name) !== null;
+  const problem = ptrOfAddress ? null : nameProblem(t.name);
+  if (problem) throw new AgentRequestError(`${at}.name: ${problem}`);
 }
 
 export function probeTcp(address: string, port: number, timeoutMs: number): Promise<AgentResult> {
@@ -175,6 +191,8 @@ export async function runBatch(req: AgentBatchRequest): Promise<AgentResult[]> {
   let next = 0;
   let http: typeof import('./agent-http.js') | null = null;
   if (req.targets.some((t) => t.kind === 'http')) http = await import('./agent-http.js');
+  let dns: typeof import('./agent-dns.js') | null = null;
+  if (req.targets.some((t) => t.kind === 'dns')) dns = await import('./agent-dns.js');
   const one = async (t: AgentTarget): Promise<AgentResult> => {
     switch (t.kind) {
       case 'tcp':
@@ -185,6 +203,8 @@ export async function runBatch(req: AgentBatchRequest): Promise<AgentResult[]> {
         return probeIcmp(t.address, req.timeoutMs);
       case 'http':
         return http!.probeHttp(t, req.timeoutMs, req.insecure === true);
+      case 'dns':
+        return dns!.probeDns(t, req.timeoutMs);
     }
   };
   // ICMP probes spawn `ping`, and spawning blocks the event loop for a few ms: start them last so

@@ -22,7 +22,7 @@ const SUBCOMMANDS: Record<string, () => Promise<Handler>> = {
   udp: async () => (await import('./agent-net.js')).runUdp,
   icmp: async () => (await import('./agent-net.js')).runIcmp,
   http: async () => (await import('./agent-net.js')).runHttp,
-  /** Any mix of tcp/udp/http/icmp targets in one process: what the runner uses. */
+  /** Any mix of tcp/udp/http/icmp/dns targets in one process: what the runner uses. */
   batch: async () => (await import('./agent-net.js')).run,
 };
 

@@ -1,4 +1,4 @@
-// Probing what reach/matrix predicted, on the live daemon: one place that turns reach results
+// Probing what reach/matrix/dns predicted, on the live daemon: one place that turns predictions
 // into probe pairs, opens the Engine client the sidecar/exec methods need, runs them bounded
 // (concurrency, per-probe timeout, overall deadline, Ctrl-C), and holds each outcome against its
 // prediction. Commands call this; the analyses stay free of I/O.
@@ -7,8 +7,10 @@ import type { Container, NetworkState } from '../model/types.js';
 import type { ReachResult } from '../analysis/reach.js';
 import type { MatrixResult } from '../analysis/matrix.js';
 import { type Agreement, compareProbe } from '../analysis/reach-agreement.js';
+import type { ObservedWalk } from '../analysis/dns/types.js';
+import type { ResolverFlavour } from '../dns/search.js';
 import type { NeighbourStats } from './neighbours.js';
-import type { ProbeMethod, ProbeOutcome, ProbePair } from './runner.js';
+import type { MethodSkip, ProbeMethod, ProbeOutcome, ProbePair } from './runner.js';
 
 export interface LiveProbeOptions {
   state: NetworkState;
@@ -125,3 +127,49 @@ export async function probeMatrix(m: MatrixResult, o: LiveProbeOptions): Promise
   return counts;
 }
 
+
+export interface DnsWalkProbe {
+  /** The walk the resolver would take through the answers; null when no probe could run. */
+  walk: ObservedWalk | null;
+  /** The method(s) that sent the probes. */
+  methods: ProbeMethod[];
+  /** Methods passed over for these probes, and why. */
+  skipped: MethodSkip[];
+  /** Why nothing was observed, when walk is null. */
+  reason: string | null;
+}
+
+/**
+ * dns NAME --from C without the agent's own walk (nsenter cannot run, or another method was
+ * chosen): one dns probe per candidate name and server, all sent at once through the common
+ * runner, then the resolver's stop rules applied to what came back (walkFromProbes).
+ */
+export async function probeDnsWalk(
+  o: Omit<LiveProbeOptions, 'onProgress'> & { from: Container; candidates: string[]; servers: string[]; qtype: string; flavour: ResolverFlavour },
+): Promise<DnsWalkProbe> {
+  const { probeMany } = await import('./runner.js');
+  const { resolveEndpoint } = await import('../sources/docker/endpoint.js');
+  const { EngineClient } = await import('../sources/docker/engine.js');
+  const { walkFromProbes, walkPairs } = await import('../analysis/dns/probe-walk.js');
+  const endpoint = resolveEndpoint({ host: o.host, context: o.context, env: process.env });
+  const pairs: ProbePair[] = walkPairs(o.candidates, o.servers).map((p) => ({ from: o.from, kind: 'dns', address: p.server, name: p.name, qtype: o.qtype }));
+  let engine: Awaited<ReturnType<typeof EngineClient.connect>> | null = null;
+  try {
+    engine = await EngineClient.connect(endpoint);
+  } catch {
+    engine = null; // nsenter can still run; sidecar/exec will say why they were skipped
+  }
+  try {
+    const outcomes = await probeMany(
+      { state: o.state, endpoint: endpoint.url, engine, ...(o.method ? { method: o.method } : {}), ...(o.probeImage ? { probeImage: o.probeImage } : {}), allowExternal: o.allowExternal === true },
+      pairs,
+      { timeoutMs: o.timeoutMs, ...(o.deadlineMs ? { deadlineMs: o.deadlineMs } : {}), ...(o.signal ? { signal: o.signal } : {}) },
+    );
+    const methods = [...new Set(outcomes.map((x) => x.method).filter((m): m is ProbeMethod => m !== null && outcomes.some((y) => y.method === m && y.notSent === undefined)))];
+    const skipped = outcomes.find((x) => x.skipped.length)?.skipped ?? [];
+    if (outcomes.every((x) => x.notSent !== undefined)) return { walk: null, methods, skipped, reason: outcomes[0]?.detail ?? 'no probe was sent' };
+    return { walk: walkFromProbes(o.candidates, o.servers, o.qtype, outcomes, o.flavour), methods, skipped, reason: null };
+  } finally {
+    await engine?.close();
+  }
+}

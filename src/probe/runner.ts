@@ -8,7 +8,8 @@
 //            (`NetworkMode: container:<id>`), created over the Engine API, labelled
 //            netsleuth.probe=1, never pulled, removed on success, error and abort. Works against
 //            remote daemons.
-//   exec     Engine API exec in the source container with its own shell tools (nc, bash, ping).
+//   exec     Engine API exec in the source container with its own shell tools (nc, bash, ping,
+//            nslookup).
 //
 // Batching: every method runs ALL of one source's probes in one process (one agent, one sidecar
 // or one exec), concurrently inside it; sources run `concurrency` at a time. Safety: a target
@@ -24,9 +25,9 @@ import type { EngineClient, StreamFrame } from '../sources/docker/engine.js';
 import { NeighbourBudget, NeighbourLedger, hostNeighbourTables, neighbourEntries, type NeighbourBudgetOptions, type NeighbourStats, type NeighbourTables } from './neighbours.js';
 import { AgentRunError, hostAgentBlocker, nsenterBlocker, runAgent } from './nsenter.js';
 import { TOOL_PROBE_SCRIPT, buildShellScript, parseShellOutput, parseTools, shellSupport, type ShellTools } from './shell.js';
-import { PROBE_METHODS, type AgentResult, type AgentTarget, type ProbeKind, type ProbeMethod, type ProbeResultCode } from './types.js';
+import { PROBE_METHODS, type AgentResult, type AgentTarget, type DnsProbeRecord, type ProbeKind, type ProbeMethod, type ProbeResultCode } from './types.js';
 
-export type { ProbeKind, ProbeMethod, ProbeResultCode } from './types.js';
+export type { DnsProbeRecord, ProbeKind, ProbeMethod, ProbeResultCode } from './types.js';
 
 export const DEFAULT_PROBE_IMAGE = 'busybox:latest';
 export const PROBE_LABEL = 'netsleuth.probe';
@@ -44,9 +45,13 @@ export type ProbeFrom = Container | 'host';
 export interface ProbePair {
   from: ProbeFrom;
   kind: ProbeKind;
+  /** The peer; for dns the DNS server to ask (127.0.0.11 for Docker's embedded DNS). */
   address: string;
-  /** tcp/udp/http. */
+  /** tcp/udp/http/dns (dns: default 53). */
   port?: number;
+  /** dns: the name to ask, and the question type (src/dns/types.ts QUERY_TYPES; default A). */
+  name?: string;
+  qtype?: string;
   /** http: request path (default /), TLS, and the name to present. */
   path?: string;
   tls?: boolean;
@@ -67,7 +72,8 @@ export interface ProbeOutcome {
   kind: ProbeKind;
   /** The source container's name as given (its namespace may be another container's), or "host". */
   from: string;
-  target: { address: string; port: number | null };
+  /** dns adds the question: name and qtype. */
+  target: { address: string; port: number | null; name?: string; qtype?: string };
   result: ProbeResultCode;
   latencyMs: number | null;
   /** One line for humans: what the result means here, or why the probe did not run. */
@@ -75,6 +81,12 @@ export interface ProbeOutcome {
   errno: string | null;
   /** http: the status code. */
   status?: number;
+  /** dns, answered: the response code (NOERROR, NXDOMAIN, SERVFAIL, REFUSED, ...). */
+  rcode?: string;
+  /** dns, answered: the answer data in order (addresses, names, ...). */
+  answers?: string[];
+  /** dns, answered: the answers as records {name, type, data}. */
+  records?: DnsProbeRecord[];
   /** Methods tried before `method` (or all of them) and why each was not used. */
   skipped: MethodSkip[];
   /** Set when the probe was not sent at all, and why: scope (safety), deadline, aborted, no-method. */
@@ -132,8 +144,8 @@ export interface BatchOptions {
 
 /** A method made ready for one source. */
 export interface PreparedMethod {
-  /** Why this method cannot do a kind for this source, or null when it can. */
-  unsupported(kind: ProbeKind): string | null;
+  /** Why this method cannot do a kind (or this target of it) for this source, or null when it can. */
+  unsupported(kind: ProbeKind, target?: AgentTarget): string | null;
   /** Runs the batch; one result per target, in order. May throw (every probe then gets `error`). */
   run(targets: AgentTarget[], opts: BatchOptions): Promise<AgentResult[]>;
 }
@@ -315,7 +327,7 @@ function notSent(p: ProbePair, why: NonNullable<ProbeOutcome['notSent']>, detail
     method,
     kind: p.kind,
     from: fromName(p),
-    target: { address: p.address, port: p.kind === 'icmp' ? null : (p.port ?? null) },
+    target: targetView(p),
     result: 'error',
     latencyMs: null,
     detail,
@@ -325,9 +337,18 @@ function notSent(p: ProbePair, why: NonNullable<ProbeOutcome['notSent']>, detail
   };
 }
 
+function targetView(p: ProbePair): ProbeOutcome['target'] {
+  if (p.kind === 'dns') return { address: p.address, port: p.port ?? 53, name: p.name ?? '', qtype: p.qtype ?? 'A' };
+  return { address: p.address, port: p.kind === 'icmp' ? null : (p.port ?? null) };
+}
+
 function targetOf(p: ProbePair): AgentTarget {
   const t: AgentTarget = { kind: p.kind, address: p.address };
-  if (p.kind !== 'icmp') t.port = p.port;
+  if (p.kind !== 'icmp') t.port = p.kind === 'dns' ? (p.port ?? 53) : p.port;
+  if (p.kind === 'dns') {
+    t.name = p.name;
+    t.qtype = p.qtype ?? 'A';
+  }
   if (p.path !== undefined) t.path = p.path;
   if (p.tls) t.tls = true;
   if (p.serverName !== undefined) t.serverName = p.serverName;
@@ -371,7 +392,7 @@ async function runSource(
         skipped.push({ method: m, reason: p.blocked });
         continue;
       }
-      const why = p.unsupported(pairs[i]!.kind);
+      const why = p.unsupported(pairs[i]!.kind, targetOf(pairs[i]!));
       if (why) {
         skipped.push({ method: m, reason: why });
         continue;
@@ -417,7 +438,7 @@ async function runSource(
         method,
         kind: p.kind,
         from: fromName(p),
-        target: { address: p.address, port: p.kind === 'icmp' ? null : (p.port ?? null) },
+        target: targetView(p),
         result: r.result,
         latencyMs: r.latencyMs,
         detail: r.detail ?? null,
@@ -425,6 +446,9 @@ async function runSource(
         skipped: slot.skipped[k]!,
       };
       if (r.status !== undefined) o2.status = r.status;
+      if (r.rcode !== undefined) o2.rcode = r.rcode;
+      if (r.answers !== undefined) o2.answers = r.answers;
+      if (r.records !== undefined) o2.records = r.records;
       if (r.errno === 'DEADLINE' || r.errno === 'ABORTED') o2.notSent = r.errno === 'DEADLINE' ? 'deadline' : 'aborted';
       out[i] = o2;
     });
@@ -491,10 +515,10 @@ function sidecarDriver(ctx: ProbeContext, runId: string): MethodDriver {
         .then((ok) => (ok ? null : `the probe image ${image} is not on the daemon (netsleuth never pulls; docker pull ${image}, or choose one with --probe-image)`));
       const blocked = await imageCheck;
       if (blocked) return { blocked };
-      // A busybox-like image is assumed: sh, nc, ping, timeout.
-      const tools: ShellTools = { nc: true, bash: false, timeout: true, ping: true };
+      // A busybox-like image is assumed: sh, nc, ping, timeout, nslookup.
+      const tools: ShellTools = { nc: true, bash: false, timeout: true, ping: true, nslookup: true };
       return {
-        unsupported: (kind) => shellSupport(kind, tools),
+        unsupported: (kind, target) => shellSupport(kind, tools, target),
         run: (targets, opts) => runSidecar(engine, image, c, targets, { ...opts, tools, labels: { ...ctx.sidecarLabels, [PROBE_LABEL]: '1', [PROBE_RUN_LABEL]: runId } }),
       };
     },
@@ -564,10 +588,10 @@ function execDriver(ctx: ProbeContext): MethodDriver {
         return { blocked: `cannot use the tools of container ${c.name}: ${why}` };
       }
       const tools = parseTools(r.stdout);
-      if (!tools.nc && !tools.bash && !tools.ping) return { blocked: `container ${c.name} has no probe tools (none of nc, bash for /dev/tcp, ping)` };
+      if (!tools.nc && !tools.bash && !tools.ping && !tools.nslookup) return { blocked: `container ${c.name} has no probe tools (none of nc, bash for /dev/tcp, ping, nslookup)` };
       return {
-        unsupported: (kind) => {
-          const why = shellSupport(kind, tools);
+        unsupported: (kind, target) => {
+          const why = shellSupport(kind, tools, target);
           return why ? `container ${c.name}: ${why}` : null;
         },
         async run(targets, opts) {

@@ -1,8 +1,8 @@
 // Shapes shared by the probe agent (which runs inside a container's namespace) and the runner.
 // No imports: the agent loads this on its start-up path.
 
-export type ProbeKind = 'tcp' | 'udp' | 'http' | 'icmp';
-export const PROBE_KINDS: readonly ProbeKind[] = ['tcp', 'udp', 'http', 'icmp'];
+export type ProbeKind = 'tcp' | 'udp' | 'http' | 'icmp' | 'dns';
+export const PROBE_KINDS: readonly ProbeKind[] = ['tcp', 'udp', 'http', 'icmp', 'dns'];
 
 export type ProbeMethod = 'nsenter' | 'sidecar' | 'exec';
 export const PROBE_METHODS: readonly ProbeMethod[] = ['nsenter', 'sidecar', 'exec'];
@@ -13,7 +13,7 @@ export const PROBE_METHODS: readonly ProbeMethod[] = ['nsenter', 'sidecar', 'exe
  * - refused: a TCP RST, or for UDP an ICMP port-unreachable reported on the socket.
  * - timeout: nothing came back within the timeout (a DROP rule, a host that is down, isolation).
  * - unreachable: the kernel said EHOSTUNREACH/ENETUNREACH (no route, ARP failed, ICMP host unreachable).
- * - answered: a UDP reply datagram, or an ICMP echo reply.
+ * - answered: a UDP reply datagram, an ICMP echo reply, or (dns) a DNS response of any rcode.
  * - no-answer: UDP or ICMP silence. For UDP this proves nothing: most services ignore
  *   unexpected datagrams, and a DROP rule looks the same.
  * - error: the probe could not be run or gave an unclassified failure (see detail/errno).
@@ -23,9 +23,14 @@ export type ProbeResultCode = 'connected' | 'refused' | 'timeout' | 'unreachable
 /** One target inside a batch request to the agent. */
 export interface AgentTarget {
   kind: ProbeKind;
+  /** The peer; for dns the DNS server to ask. */
   address: string;
-  /** tcp/udp/http; ignored for icmp. */
+  /** tcp/udp/http/dns (dns: default 53); ignored for icmp. */
   port?: number;
+  /** dns: the name to ask (an IP address with qtype PTR asks its reverse name). */
+  name?: string;
+  /** dns: the question type, one of src/dns/types.ts QUERY_TYPES (default A). */
+  qtype?: string;
   /** http: the request path (default "/"). */
   path?: string;
   /** http: use TLS. */
@@ -53,8 +58,21 @@ export interface AgentResult {
   errno?: string;
   /** http: the status code. */
   status?: number;
+  /** dns, answered: the response code (NOERROR, NXDOMAIN, SERVFAIL, REFUSED, ...). */
+  rcode?: string;
+  /** dns, answered: the answer section's data, in order (addresses, names, ...). */
+  answers?: string[];
+  /** dns, answered: the answer section as records (type as the tool reported it). */
+  records?: DnsProbeRecord[];
   /** One line, for humans. */
   detail?: string;
+}
+
+/** One answer record of a dns probe. */
+export interface DnsProbeRecord {
+  name: string;
+  type: string;
+  data: string;
 }
 
 export interface AgentBatchResult {

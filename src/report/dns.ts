@@ -34,7 +34,11 @@ export interface DnsReport {
   observed: ObservedWalk | null;
   agreement: Comparison['agreement'] | null;
   disagreements: Comparison['disagreements'];
-  liveCheck: { available: boolean; reason: string | null } | null;
+  /**
+   * method: what sent the wire queries (nsenter: the agent's own walk; sidecar/exec: one busybox
+   * nslookup per candidate and server); skipped: methods passed over and why; note: options not applied.
+   */
+  liveCheck: { available: boolean; reason: string | null; method?: string | null; skipped?: string[]; note?: string } | null;
   /** Direct (--server) queries: the full response, or the error. */
   response?: DnsResponse | null;
   error?: { code: string; kind?: string; message: string } | null;
@@ -266,6 +270,12 @@ export function renderDnsReport(r: DnsReport): string {
   if (r.agreement) out.push(`Agreement ${r.agreement}${r.disagreements.length ? '' : ' — the wire matches the prediction'}`);
   for (const d of r.disagreements) out.push(`  ! ${d.code}: ${d.message}`);
   if (r.liveCheck && !r.liveCheck.available) out.push(`Live      not checked: ${r.liveCheck.reason}`);
+  if (r.liveCheck?.available && r.liveCheck.method) {
+    const how = r.liveCheck.method === 'nsenter' ? "netsleuth's probe agent in the container's namespace" : 'busybox nslookup, one query per name and server';
+    out.push(`Live      checked on the wire with ${r.liveCheck.method} (${how})`);
+    for (const s of r.liveCheck.skipped ?? []) out.push(`          skipped ${s}`);
+    if (r.liveCheck.note) out.push(`          note: ${r.liveCheck.note}`);
+  }
   if (r.answers.length) {
     out.push('Answers');
     for (const a of r.answers) out.push(`  ${a.name}\t${a.ttl ?? '-'}\tIN\t${a.type}\t${a.data}\t(${a.source})`);

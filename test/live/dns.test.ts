@@ -83,7 +83,7 @@ interface DnsJson {
   agreement: string | null;
   disagreements: Array<{ code: string; message: string }>;
   reasons: Array<{ code: string }>;
-  liveCheck: { available: boolean; reason: string | null } | null;
+  liveCheck: { available: boolean; reason: string | null; method?: string | null } | null;
   prediction: { verdict: string; certainty: string };
   observed: { steps: Array<{ name: string; server: string; response: { latencyMs: number; rcode: string } | null }> } | null;
   steps: Array<{ kind: string; observed: unknown }>;
@@ -135,7 +135,7 @@ describe.skipIf(!live)('dns (live)', () => {
 
   it('resolves a container name on a shared network, and the wire agrees with nslookup and dig', async () => {
     const j = await nsdns([`${web.name}`, '--from', client.name]);
-    expect(j.liveCheck).toEqual({ available: true, reason: null });
+    expect(j.liveCheck).toEqual({ available: true, reason: null, method: 'nsenter' });
     expect(j.prediction.verdict).toBe('resolved');
     expect(j.verdict).toBe('resolved');
     expect(addrs(j)).toEqual([web.ips[n1.name]]);

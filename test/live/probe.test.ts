@@ -248,10 +248,15 @@ describe.skipIf(!live)('probes (live)', () => {
       expect(await leftoverSidecars()).toEqual([]);
     });
 
-    it('UDP is not something a busybox sidecar can tell: said, not guessed', async () => {
-      const r = await run('sidecar', [{ from: c(cli), kind: 'udp', address: '10.214.140.10', port: 5354 }]);
-      expect(r[0]).toMatchObject({ result: 'error', notSent: 'no-method' });
-      expect(r[0]!.detail).toMatch(/UDP needs the nsenter method/);
+    it('UDP: without a payload busybox nslookup sees the ICMP port unreachable; a payload is said, not guessed', async () => {
+      const r = await run('sidecar', [
+        { from: c(cli), kind: 'udp', address: '10.214.140.10', port: 5354 },
+        { from: c(cli), kind: 'udp', address: '10.214.140.10', port: 5354, payloadHex: '00' },
+      ]);
+      expect(r[0]).toMatchObject({ method: 'sidecar', result: 'refused' });
+      expect(r[0]!.detail).toMatch(/sent a DNS query datagram with busybox nslookup/);
+      expect(r[1]).toMatchObject({ result: 'error', notSent: 'no-method' });
+      expect(r[1]!.detail).toMatch(/payloadHex.*nsenter/);
     });
 
     it('an absent probe image is refused clearly and never pulled', async () => {

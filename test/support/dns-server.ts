@@ -30,7 +30,7 @@ export interface DnsQueryLog {
   type: string; // 'A', 'AAAA', 'TXT', ...
   protocol: 'udp' | 'tcp';
   from: string; // peer address
-  rcode: 'NOERROR' | 'NXDOMAIN' | 'NOTIMP' | 'FORMERR';
+  rcode: 'NOERROR' | 'NXDOMAIN' | 'NOTIMP' | 'FORMERR' | 'SERVFAIL' | 'REFUSED';
   answers: number;
 }
 
@@ -40,6 +40,8 @@ export interface DnsServerOptions {
   zone: Zone;
   tcp?: boolean; // default true
   ttl?: number; // default 5 s
+  /** Names answered with this rcode and no records (to see how clients report server failures). */
+  rcodes?: Record<string, 'SERVFAIL' | 'REFUSED'>;
 }
 
 export interface DnsServer {
@@ -58,7 +60,7 @@ interface NormalizedRecord {
   ttl?: number;
 }
 
-const RCODE = { NOERROR: 0, FORMERR: 1, NOTIMP: 4, NXDOMAIN: 3 } as const;
+const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
 
 function normName(name: string): string {
   return name.toLowerCase().replace(/\.+$/, '');
@@ -91,6 +93,7 @@ function answer(
   raw: Buffer,
   zone: Map<string, NormalizedRecord[]>,
   defaultTtl: number,
+  rcodes: ReadonlyMap<string, 'SERVFAIL' | 'REFUSED'>,
   log: (q: Omit<DnsQueryLog, 'protocol' | 'from'>) => void,
 ): Buffer | null {
   let query: dnsPacket.Packet;
@@ -127,6 +130,11 @@ function answer(
   }
   const q = questions[0]!;
   const name = normName(q.name);
+  const forced = rcodes.get(name);
+  if (forced) {
+    log({ name, type: String(q.type), rcode: forced, answers: 0 });
+    return reply(RCODE[forced], []);
+  }
   const records = zone.get(name);
   if (!records) {
     log({ name, type: String(q.type), rcode: 'NXDOMAIN', answers: 0 });
@@ -145,6 +153,7 @@ function answer(
 export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer> {
   let zone = normalizeZone(opts.zone);
   const ttl = opts.ttl ?? 5;
+  const rcodes = new Map(Object.entries(opts.rcodes ?? {}).map(([n, r]) => [normName(n), r] as const));
   const wantTcp = opts.tcp ?? true;
   const queries: DnsQueryLog[] = [];
   const family = net.isIPv6(opts.address) ? 'udp6' : 'udp4';
@@ -188,7 +197,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
   const sockets = new Set<net.Socket>();
 
   udp.on('message', (msg, rinfo) => {
-    const out = answer(msg, zone, ttl, (q) => queries.push({ ...q, protocol: 'udp', from: rinfo.address }));
+    const out = answer(msg, zone, ttl, rcodes, (q) => queries.push({ ...q, protocol: 'udp', from: rinfo.address }));
     if (!out) return;
     // Replies go only back to the asking peer.
     udp!.send(out, rinfo.port, rinfo.address);
@@ -211,7 +220,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
         if (buf.length < 2 + len) break;
         const msg = buf.subarray(2, 2 + len);
         buf = buf.subarray(2 + len);
-        const out = answer(msg, zone, ttl, (q) => queries.push({ ...q, protocol: 'tcp', from: conn.remoteAddress ?? '' }));
+        const out = answer(msg, zone, ttl, rcodes, (q) => queries.push({ ...q, protocol: 'tcp', from: conn.remoteAddress ?? '' }));
         if (!out) return conn.destroy();
         const lenBuf = Buffer.alloc(2);
         lenBuf.writeUInt16BE(out.length);

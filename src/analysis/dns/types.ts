@@ -101,7 +101,8 @@ export interface ObservedStep {
     transport: 'udp' | 'tcp';
     latencyMs: number;
     truncated: boolean;
-    answers: Array<{ name: string; type: string; ttl: number; data: string; class: string }>;
+    /** ttl null: the tool that asked did not report it (busybox nslookup). */
+    answers: Array<{ name: string; type: string; ttl: number | null; data: string; class: string }>;
     issues: Array<{ code: string; message: string }>;
   } | null;
   error: { code: string; message: string } | null;
@@ -118,5 +119,5 @@ export interface Comparison {
   agreement: 'agree' | 'disagree' | 'unpredicted';
   disagreements: Array<{ code: string; message: string }>;
   observedVerdict: DnsVerdict;
-  observedAnswers: Array<{ name: string; type: string; ttl: number; data: string }>;
+  observedAnswers: Array<{ name: string; type: string; ttl: number | null; data: string }>;
 }

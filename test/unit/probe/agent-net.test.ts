@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentRequestError } from '../../../src/probe/agent.js';
 import { probeTcp, probeUdp, runBatch, validateBatch } from '../../../src/probe/agent-net.js';
 import { probeHttp } from '../../../src/probe/agent-http.js';
+import { startDnsServer } from '../../support/dns-server.js';
 import { ROOT } from '../../support/cli.js';
 import { hasOpenssl, makeTlsFixture, unusedPort, type TlsFixture } from '../../support/fake-engine.js';
 
@@ -175,9 +176,21 @@ describe('batch', () => {
     [{ targets: [{ kind: 'tcp', address: '10.0.0.1', port: 1 }], timeoutMs: 10, concurrency: 9999 }, /concurrency/],
     [{ targets: [{ kind: 'udp', address: '10.0.0.1', port: 1, payloadHex: 'zz' }], timeoutMs: 10 }, /payloadHex/],
     [{ targets: [{ kind: 'http', address: '10.0.0.1', port: 1, path: 'x y' }], timeoutMs: 10 }, /path/],
+    [{ targets: [{ kind: 'dns', address: '127.0.0.11' }], timeoutMs: 10 }, /name must be/],
+    [{ targets: [{ kind: 'dns', address: '127.0.0.11', name: 'db', qtype: 'WKS' }], timeoutMs: 10 }, /qtype must be one of A, AAAA/],
+    [{ targets: [{ kind: 'dns', address: '127.0.0.11', name: 'a..b' }], timeoutMs: 10 }, /empty label/],
+    [{ targets: [{ kind: 'dns', address: '127.0.0.11', name: `${'x'.repeat(64)}.test` }], timeoutMs: 10 }, /longer than 63/],
+    [{ targets: [{ kind: 'dns', address: 'dns.test', name: 'db' }], timeoutMs: 10 }, /address must be an IP/],
+    [{ targets: [{ kind: 'dns', address: '127.0.0.11', name: 'db', port: 70000 }], timeoutMs: 10 }, /port/],
   ])('rejects a bad request %#', (req, msg) => {
     expect(() => validateBatch(req)).toThrow(AgentRequestError);
     expect(() => validateBatch(req)).toThrow(msg);
+  });
+
+  it('dns targets default to port 53 and type A; an address may be asked as PTR', () => {
+    const r = validateBatch({ targets: [{ kind: 'dns', address: '127.0.0.11', name: 'db' }, { kind: 'dns', address: '127.0.0.11', name: '10.0.0.7', qtype: 'PTR' }], timeoutMs: 10 });
+    expect(r.targets[0]).toMatchObject({ port: 53, qtype: 'A' });
+    expect(r.targets[1]).toMatchObject({ port: 53, qtype: 'PTR' });
   });
 
   it('a kind-specific subcommand refuses another kind', () => {
@@ -237,5 +250,35 @@ describe.skipIf(!existsSync(AGENT) || !isRoot)('runAgent (nsenter into our own n
     const started = Date.now();
     await expect(p).rejects.toBeInstanceOf(AgentRunError);
     expect(Date.now() - started).toBeLessThan(5000);
+  });
+});
+
+describe('dns', () => {
+  it('answers, NXDOMAIN, ICMP port unreachable and silence, in one batch', async () => {
+    const dns = await startDnsServer({ address: '127.0.0.1', port: 0, zone: { 'db.test.': ['10.0.0.7', '10.0.0.8'] }, rcodes: { 'fail.test.': 'SERVFAIL' } });
+    try {
+      const closed = await unusedPort();
+      const results = await runBatch(
+        validateBatch({
+          targets: [
+            { kind: 'dns', address: '127.0.0.1', port: dns.port, name: 'db.test' },
+            { kind: 'dns', address: '127.0.0.1', port: dns.port, name: 'nothere.test' },
+            { kind: 'dns', address: '127.0.0.1', port: dns.port, name: 'fail.test' },
+            { kind: 'dns', address: '127.0.0.1', port: closed, name: 'db.test' },
+            { kind: 'dns', address: '127.0.0.1', port: udpSilentPort, name: 'db.test' },
+          ],
+          timeoutMs: 400,
+        }),
+      );
+      expect(results.map((r) => r.result)).toEqual(['answered', 'answered', 'answered', 'refused', 'timeout']);
+      expect(results[0]).toMatchObject({ rcode: 'NOERROR', answers: ['10.0.0.7', '10.0.0.8'], records: [{ name: 'db.test', type: 'A', data: '10.0.0.7' }, expect.anything()] });
+      expect(results[1]).toMatchObject({ rcode: 'NXDOMAIN', answers: [] });
+      expect(results[2]).toMatchObject({ rcode: 'SERVFAIL' });
+      expect(results[3]).toMatchObject({ errno: 'ECONNREFUSED' });
+      // one attempt: a timeout is the per-probe timeout, not a multiple of it
+      expect(results[4]!.latencyMs).toBeLessThan(1500);
+    } finally {
+      await dns.close();
+    }
   });
 });

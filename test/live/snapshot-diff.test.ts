@@ -26,6 +26,20 @@ interface DiffJson {
   notes: string[];
 }
 
+/** Waits (at most 10 s) until the bridge has its IPv6 link-local route in the local table, or IPv6 is off on it. */
+async function bridgeSettled(bridge: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    let out = '';
+    try {
+      out = execFileSync('ip', ['-6', 'route', 'show', 'table', 'local', 'dev', bridge], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    } catch {
+      return; // no IPv6 on this host, or no such device: nothing to wait for
+    }
+    if (/^local fe80:/m.test(out)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 function iptables(args: string[]): void {
   execFileSync('iptables', ['-w', '5', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
 }
@@ -59,6 +73,10 @@ describe.skipIf(!live)('snapshot diff (live): two captures around three real cha
     const webOpts = { name: 'diff-web', network: a.name, ip: '10.214.71.10', dns: a.gateway, command: ['httpd', '-f', '-p', '80'] };
     webIdBefore = (await runContainer({ ...webOpts, publish: ['127.0.0.1:18471:80'] })).id;
     await runContainer({ name: 'diff-db', network: a.name, ip: '10.214.71.20', dns: a.gateway });
+    // a's bridge only came up with web's port: the kernel adds its IPv6 link-local route after
+    // duplicate address detection, a second or so later. Capture once it has, so that route is
+    // not a change between the captures (it raced the first capture on a fast run).
+    await bridgeSettled(`br-${a.id.slice(0, 12)}`);
     await capture(join(dir, 'before.json'));
 
     await connect(b.name, db, { ip: '10.214.72.20' });

@@ -47,12 +47,42 @@ function sourceOf(state: NetworkState, r: ReachResult): Container | 'host' | nul
   return null;
 }
 
-/** Probe every prediction (same order), then compare. */
-export async function probePredictions(results: ReachResult[], o: LiveProbeOptions): Promise<ProbedReach[]> {
+/**
+ * Runs the pairs on the daemon the state came from: opens the Engine client the sidecar/exec
+ * methods need (nsenter can run without it), probes with the options' bounds, and closes.
+ */
+async function runLive(pairs: ProbePair[], o: LiveProbeOptions): Promise<ProbeOutcome[]> {
   const { probeMany } = await import('./runner.js');
   const { resolveEndpoint } = await import('../sources/docker/endpoint.js');
   const { EngineClient } = await import('../sources/docker/engine.js');
   const endpoint = resolveEndpoint({ host: o.host, context: o.context, env: process.env });
+  let engine: Awaited<ReturnType<typeof EngineClient.connect>> | null = null;
+  try {
+    engine = await EngineClient.connect(endpoint);
+  } catch {
+    engine = null; // nsenter can still run; sidecar/exec will say why they were skipped
+  }
+  try {
+    return await probeMany(
+      { state: o.state, endpoint: endpoint.url, engine, ...(o.method ? { method: o.method } : {}), ...(o.probeImage ? { probeImage: o.probeImage } : {}), allowExternal: o.allowExternal === true },
+      pairs,
+      {
+        timeoutMs: o.timeoutMs,
+        ...(o.concurrency ? { concurrency: o.concurrency } : {}),
+        ...(o.deadlineMs ? { deadlineMs: o.deadlineMs } : {}),
+        ...(o.signal ? { signal: o.signal } : {}),
+        ...(o.onProgress ? { onProgress: (p) => o.onProgress!(p.done, p.total) } : {}),
+        ...(o.neighbourReclaim === false ? { neighbourPacing: { reclaim: false } } : {}),
+        ...(o.neighbourStats ? { neighbourStats: o.neighbourStats } : {}),
+      },
+    );
+  } finally {
+    await engine?.close();
+  }
+}
+
+/** Probe every prediction (same order), then compare. */
+export async function probePredictions(results: ReachResult[], o: LiveProbeOptions): Promise<ProbedReach[]> {
   const out: ProbedReach[] = results.map(() => ({ outcome: null, skipped: null, agreement: null }));
   const pairs: ProbePair[] = [];
   const index: number[] = [];
@@ -66,37 +96,15 @@ export async function probePredictions(results: ReachResult[], o: LiveProbeOptio
     }
   });
   if (pairs.length === 0) return out;
-  let engine: Awaited<ReturnType<typeof EngineClient.connect>> | null = null;
-  try {
-    engine = await EngineClient.connect(endpoint);
-  } catch {
-    engine = null; // nsenter can still run; sidecar/exec will say why they were skipped
-  }
-  try {
-    const outcomes = await probeMany(
-      { state: o.state, endpoint: endpoint.url, engine, ...(o.method ? { method: o.method } : {}), ...(o.probeImage ? { probeImage: o.probeImage } : {}), allowExternal: o.allowExternal === true },
-      pairs,
-      {
-        timeoutMs: o.timeoutMs,
-        ...(o.concurrency ? { concurrency: o.concurrency } : {}),
-        ...(o.deadlineMs ? { deadlineMs: o.deadlineMs } : {}),
-        ...(o.signal ? { signal: o.signal } : {}),
-        ...(o.onProgress ? { onProgress: (p) => o.onProgress!(p.done, p.total) } : {}),
-        ...(o.neighbourReclaim === false ? { neighbourPacing: { reclaim: false } } : {}),
-        ...(o.neighbourStats ? { neighbourStats: o.neighbourStats } : {}),
-      },
-    );
-    outcomes.forEach((oc, k) => {
-      const i = index[k]!;
-      const r = results[i]!;
-      out[i]!.outcome = oc;
-      // A probe not sent, or one the neighbour table may have eaten, is no evidence either way.
-      const evidence = oc.notSent === undefined && oc.suspect === undefined;
-      out[i]!.agreement = evidence ? compareProbe(r, { method: oc.method, result: oc.result, latencyMs: oc.latencyMs, detail: oc.detail }) : { agreement: null, expected: [], note: oc.detail ?? (oc.suspect ? `suspect: ${oc.suspect}` : 'not sent'), suspect: null, next: [] };
-    });
-  } finally {
-    await engine?.close();
-  }
+  const outcomes = await runLive(pairs, o);
+  outcomes.forEach((oc, k) => {
+    const i = index[k]!;
+    const r = results[i]!;
+    out[i]!.outcome = oc;
+    // A probe not sent, or one the neighbour table may have eaten, is no evidence either way.
+    const evidence = oc.notSent === undefined && oc.suspect === undefined;
+    out[i]!.agreement = evidence ? compareProbe(r, { method: oc.method, result: oc.result, latencyMs: oc.latencyMs, detail: oc.detail }) : { agreement: null, expected: [], note: oc.detail ?? (oc.suspect ? `suspect: ${oc.suspect}` : 'not sent'), suspect: null, next: [] };
+  });
   return out;
 }
 
@@ -127,7 +135,6 @@ export async function probeMatrix(m: MatrixResult, o: LiveProbeOptions): Promise
   return counts;
 }
 
-
 export interface DnsWalkProbe {
   /** The walk the resolver would take through the answers; null when no probe could run. */
   walk: ObservedWalk | null;
@@ -147,29 +154,11 @@ export interface DnsWalkProbe {
 export async function probeDnsWalk(
   o: Omit<LiveProbeOptions, 'onProgress'> & { from: Container; candidates: string[]; servers: string[]; qtype: string; flavour: ResolverFlavour },
 ): Promise<DnsWalkProbe> {
-  const { probeMany } = await import('./runner.js');
-  const { resolveEndpoint } = await import('../sources/docker/endpoint.js');
-  const { EngineClient } = await import('../sources/docker/engine.js');
   const { walkFromProbes, walkPairs } = await import('../analysis/dns/probe-walk.js');
-  const endpoint = resolveEndpoint({ host: o.host, context: o.context, env: process.env });
   const pairs: ProbePair[] = walkPairs(o.candidates, o.servers).map((p) => ({ from: o.from, kind: 'dns', address: p.server, name: p.name, qtype: o.qtype }));
-  let engine: Awaited<ReturnType<typeof EngineClient.connect>> | null = null;
-  try {
-    engine = await EngineClient.connect(endpoint);
-  } catch {
-    engine = null; // nsenter can still run; sidecar/exec will say why they were skipped
-  }
-  try {
-    const outcomes = await probeMany(
-      { state: o.state, endpoint: endpoint.url, engine, ...(o.method ? { method: o.method } : {}), ...(o.probeImage ? { probeImage: o.probeImage } : {}), allowExternal: o.allowExternal === true },
-      pairs,
-      { timeoutMs: o.timeoutMs, ...(o.deadlineMs ? { deadlineMs: o.deadlineMs } : {}), ...(o.signal ? { signal: o.signal } : {}) },
-    );
-    const methods = [...new Set(outcomes.map((x) => x.method).filter((m): m is ProbeMethod => m !== null && outcomes.some((y) => y.method === m && y.notSent === undefined)))];
-    const skipped = outcomes.find((x) => x.skipped.length)?.skipped ?? [];
-    if (outcomes.every((x) => x.notSent !== undefined)) return { walk: null, methods, skipped, reason: outcomes[0]?.detail ?? 'no probe was sent' };
-    return { walk: walkFromProbes(o.candidates, o.servers, o.qtype, outcomes, o.flavour), methods, skipped, reason: null };
-  } finally {
-    await engine?.close();
-  }
+  const outcomes = await runLive(pairs, o);
+  const methods = [...new Set(outcomes.map((x) => x.method).filter((m): m is ProbeMethod => m !== null && outcomes.some((y) => y.method === m && y.notSent === undefined)))];
+  const skipped = outcomes.find((x) => x.skipped.length)?.skipped ?? [];
+  if (outcomes.every((x) => x.notSent !== undefined)) return { walk: null, methods, skipped, reason: outcomes[0]?.detail ?? 'no probe was sent' };
+  return { walk: walkFromProbes(o.candidates, o.servers, o.qtype, outcomes, o.flavour), methods, skipped, reason: null };
 }

@@ -274,8 +274,6 @@ interface Held {
   entry: NeighbourEntry;
   /** Running batches using it. */
   users: number;
-  /** Batches of this run not yet started that will use it. */
-  pending: number;
   /** Took a token (false for the overflow of a batch bigger than the whole capacity). */
   charged: boolean;
   reclaimable: boolean;
@@ -350,7 +348,7 @@ export class NeighbourLedger {
             let h = this.held.get(k);
             if (!h && this.preexisting(e)) continue;
             if (!h) {
-              h = { entry: e, users: 0, pending: 0, charged: charge-- > 0, reclaimable: this.isReclaimable(e), timer: null };
+              h = { entry: e, users: 0, charged: charge-- > 0, reclaimable: this.isReclaimable(e), timer: null };
               this.held.set(k, h);
             }
             if (h.timer) clearTimeout(h.timer);

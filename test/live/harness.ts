@@ -479,3 +479,21 @@ export async function readGuard(): Promise<GuardState> {
   }
   return state;
 }
+
+// ------------------------------------------------------------------------------------------------
+// shared by the probe tests
+
+/** Runs iptables (waiting for the xtables lock); resolves with its exit code and stderr, never rejects. */
+export function iptables(args: string[]): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile('iptables', ['-w', ...args], { timeout: 20_000, encoding: 'utf8' }, (err, _o, stderr) => {
+      resolve({ code: err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0, stderr });
+    });
+  });
+}
+
+/** Probe sidecars left on the daemon (must always be none after a run). */
+export async function leftoverSidecars(): Promise<string[]> {
+  const r = await docker(['ps', '-aq', '--filter', 'label=netsleuth.probe=1']);
+  return r.stdout.split(/\s+/).filter(Boolean);
+}

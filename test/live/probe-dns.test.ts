@@ -11,7 +11,6 @@
 //                       the gateway 10.214.160.1:53
 //   db 10.214.161.0/24: far 10.214.161.10 (a name da's containers cannot resolve)
 // Every container gets --dns 10.214.160.1. The agent runs from dist/: run `npm run build` first.
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,25 +22,12 @@ import { resolveEndpoint } from '../../src/sources/docker/endpoint.js';
 import { openSource } from '../../src/sources/open.js';
 import { ROOT, runCli } from '../support/cli.js';
 import { startDnsServer, type DnsServer } from '../support/dns-server.js';
-import { BUSYBOX_IMAGE, cleanupRun, createNetwork, docker, dockerHost, preflight, requireLiveDaemon, runContainer, type TestContainer, type TestNetwork } from './harness.js';
+import { BUSYBOX_IMAGE, cleanupRun, createNetwork, dockerHost, iptables, leftoverSidecars, preflight, requireLiveDaemon, runContainer, type TestContainer, type TestNetwork } from './harness.js';
 
 const live = requireLiveDaemon();
 const AGENT = join(ROOT, 'dist', 'src', 'probe', 'agent.js');
 const SIDECAR_LABELS = { 'netsleuth.test': '1' };
 const DROP = ['-s', '10.214.160.20', '-d', '10.214.160.10', '-p', 'udp', '--dport', '5353', '-j', 'DROP'];
-
-function iptables(args: string[]): Promise<{ code: number; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile('iptables', ['-w', ...args], { timeout: 20_000, encoding: 'utf8' }, (err, _o, stderr) => {
-      resolve({ code: err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0, stderr });
-    });
-  });
-}
-
-async function leftoverSidecars(): Promise<string[]> {
-  const r = await docker(['ps', '-aq', '--filter', 'label=netsleuth.probe=1']);
-  return r.stdout.split(/\s+/).filter(Boolean);
-}
 
 describe.skipIf(!live)('dns probes and shell UDP (live)', () => {
   let da: TestNetwork;

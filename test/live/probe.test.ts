@@ -11,7 +11,6 @@
 //   pi 10.214.142.0/24 internal: isrv (httpd :80), icli
 // Every target is an address on these networks (or pa's gateway, where our DNS server runs).
 // The agent runs from dist/: run `npm run build` first.
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import dnsPacket from 'dns-packet';
@@ -33,6 +32,8 @@ import {
   docker,
   dockerHost,
   inspect,
+  iptables,
+  leftoverSidecars,
   preflight,
   requireLiveDaemon,
   runContainer,
@@ -43,20 +44,6 @@ import {
 const live = requireLiveDaemon();
 const AGENT = join(ROOT, 'dist', 'src', 'probe', 'agent.js');
 const SIDECAR_LABELS = { 'netsleuth.test': '1' };
-
-function iptables(args: string[]): Promise<{ code: number; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile('iptables', ['-w', ...args], { timeout: 20_000, encoding: 'utf8' }, (err, _o, stderr) => {
-      resolve({ code: err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0, stderr });
-    });
-  });
-}
-
-/** Sidecars left on the daemon (must always be none after a run). */
-async function leftoverSidecars(): Promise<string[]> {
-  const r = await docker(['ps', '-aq', '--filter', 'label=netsleuth.probe=1']);
-  return r.stdout.split(/\s+/).filter(Boolean);
-}
 
 describe.skipIf(!live)('probes (live)', () => {
   let pa: TestNetwork;

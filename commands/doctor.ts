@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { NetsleuthCommand, jsonFlag, sourceFlags } from '../src/cli/base.js';
-import { GateFailure, InputError } from '../src/cli/errors.js';
+import { EXIT, GateFailure, InputError } from '../src/cli/errors.js';
 
 const codeList = (v: string | undefined): string[] => (v ? v.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean) : []);
 
@@ -68,7 +68,7 @@ export default class Doctor extends NetsleuthCommand {
       // A machine document is already on stdout: report the gate on stderr only.
       if (format === 'table') throw new GateFailure(msg);
       process.stderr.write(`netsleuth: ${msg}\n`);
-      process.exitCode = new GateFailure(msg).exitCode;
+      process.exitCode = EXIT.gateFailed;
     }
   }
 }

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { NetsleuthCommand, jsonFlag, sourceFlags } from '../src/cli/base.js';
-import { GateFailure } from '../src/cli/errors.js';
+import { EXIT, GateFailure } from '../src/cli/errors.js';
 import type { GateOutput } from '../src/report/gate.js';
 
 export default class Gate extends NetsleuthCommand {
@@ -52,7 +52,7 @@ export default class Gate extends NetsleuthCommand {
       // The report is already printed; with --json stdout stays pure JSON.
       if (!flags.json) throw new GateFailure(msg);
       process.stderr.write(`netsleuth: ${msg}\n`);
-      process.exitCode = new GateFailure(msg).exitCode;
+      process.exitCode = EXIT.gateFailed;
     }
   }
 }

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { NetsleuthCommand, jsonFlag, sourceFlags } from '../src/cli/base.js';
-import { GateFailure } from '../src/cli/errors.js';
+import { EXIT, GateFailure } from '../src/cli/errors.js';
 import type { PortsReport } from '../src/report/ports.js';
 
 export default class Ports extends NetsleuthCommand {
@@ -76,7 +76,7 @@ export default class Ports extends NetsleuthCommand {
         // With a machine format the document is already on stdout: report the gate on stderr only.
         if (format === 'table') throw new GateFailure(msg);
         process.stderr.write(`netsleuth: ${msg}\n`);
-        process.exitCode = new GateFailure(msg).exitCode;
+        process.exitCode = EXIT.gateFailed;
       }
     }
   }

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { NetsleuthCommand, jsonFlag, sourceFlags } from '../src/cli/base.js';
-import { GateFailure, InputError } from '../src/cli/errors.js';
+import { EXIT, GateFailure, InputError } from '../src/cli/errors.js';
 import { interruptSignal, probeFlags } from '../src/cli/probe-flags.js';
 
 export default class Reach extends NetsleuthCommand {
@@ -87,7 +87,7 @@ export default class Reach extends NetsleuthCommand {
       if (miss) {
         if (!flags.json) throw new GateFailure(miss);
         process.stderr.write(`netsleuth: ${miss}\n`);
-        process.exitCode = new GateFailure(miss).exitCode;
+        process.exitCode = EXIT.gateFailed;
       }
     }
   }

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { NetsleuthCommand, jsonFlag, sourceFlags } from '../../src/cli/base.js';
-import { GateFailure, InputError, SourceError } from '../../src/cli/errors.js';
+import { EXIT, GateFailure, InputError, SourceError } from '../../src/cli/errors.js';
 import type { LintJsonFinding } from '../../src/report/firewall.js';
 
 const RANK = { info: 0, warning: 1, error: 2 } as const;
@@ -97,7 +97,7 @@ export default class FirewallLint extends NetsleuthCommand {
         // With a machine format the document is already on stdout: report the gate on stderr only.
         if (format === 'table') throw new GateFailure(msg);
         process.stderr.write(`netsleuth: ${msg}\n`);
-        process.exitCode = new GateFailure(msg).exitCode;
+        process.exitCode = EXIT.gateFailed;
       }
     }
   }

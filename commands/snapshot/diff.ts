@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { NetsleuthCommand, jsonFlag } from '../../src/cli/base.js';
-import { GateFailure } from '../../src/cli/errors.js';
+import { EXIT } from '../../src/cli/errors.js';
 import type { SnapshotDiffReport, SnapshotSide } from '../../src/report/snapshot-diff.js';
 import type { Snapshot } from '../../src/model/types.js';
 
@@ -52,7 +52,7 @@ export default class SnapshotDiff extends NetsleuthCommand {
     }
     if (flags['exit-code'] && !diff.identical) {
       // Not an error: the report is already printed; only the exit status says "differs".
-      process.exitCode = new GateFailure('snapshots differ').exitCode;
+      process.exitCode = EXIT.gateFailed;
     }
   }
 }

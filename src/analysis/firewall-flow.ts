@@ -3,7 +3,7 @@
 // addresses, interface addresses, a route lookup, ipsets), and evaluate it against the captured
 // ruleset. Pure: no I/O. Missing evidence makes the verdict `unknown` with the reason.
 
-import { InputError } from '../cli/errors.js';
+import { InputError } from '../model/errors.js';
 import {
   compileRuleset,
   detectDockerDialect,

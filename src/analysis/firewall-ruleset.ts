@@ -2,7 +2,7 @@
 // document with no snapshot around it, so the packet is described by the caller (IPs,
 // interfaces, path) instead of being built from the model. Pure: the command reads the file.
 
-import { InputError } from '../cli/errors.js';
+import { InputError } from '../model/errors.js';
 import {
   compileRuleset,
   detectDockerDialect,

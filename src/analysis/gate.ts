@@ -5,7 +5,7 @@
 //
 // `allFindings` is the doctor catalog's findings, for `gate` (`no-findings`) and `snapshot diff`.
 
-import { NetsleuthError } from '../cli/errors.js';
+import { NetsleuthError } from '../model/errors.js';
 import type { NetworkState } from '../model/types.js';
 import type { DnsExpectation, Expectation, ExposedExpectation, NoConflictsExpectation, NoFindingsExpectation, Policy, ReachExpectation } from '../sources/policy.js';
 import { DnsPredictError, predictResolution } from './dns/index.js';

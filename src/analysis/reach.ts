@@ -15,7 +15,7 @@
 // first blocking stage on the path is flagged. `reachable` needs every stage to pass on evidence;
 // a stage that lacks evidence makes the verdict `unknown` naming it. Pure: no I/O.
 
-import { InputError } from '../cli/errors.js';
+import { InputError } from '../model/errors.js';
 import type { AddressFamily, Container, Host, Listener, Network, NetworkState } from '../model/types.js';
 import { parseAddr } from '../net/addr.js';
 import {

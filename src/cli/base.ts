@@ -2,7 +2,7 @@
 // codes (never a stack trace), and JSON/TTY output rules.
 
 import { Command, Flags, Errors } from '@oclif/core';
-import { EXIT, NetsleuthError } from './errors.js';
+import { EXIT, NetsleuthError, exitCodeOf } from './errors.js';
 import { outputMode, type OutputMode } from './output.js';
 
 export const jsonFlag = {
@@ -62,7 +62,7 @@ export abstract class NetsleuthCommand extends Command {
     let message: string;
     let hint: string | undefined;
     if (err instanceof NetsleuthError) {
-      code = err.exitCode;
+      code = exitCodeOf(err);
       message = err.message;
       hint = err.hint;
     } else if (err instanceof Errors.CLIError || err.oclif) {

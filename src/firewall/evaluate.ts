@@ -6,7 +6,7 @@ import { compileRuleset, type CompiledRuleset } from './compile.js';
 import { evalRule, type EvalCtx } from './match.js';
 import { buildEngine, makeCtx, runEvaluation, type Engine } from './walk.js';
 import { batchPacket, codeDecidedBy, codeVerdict, fastBatch, fastCode, fastEvaluate, resultCode } from './fast.js';
-import { InputError } from '../cli/errors.js';
+import { InputError } from '../model/errors.js';
 import type { DecidedBy, EvaluateOptions, EvaluationResult, Packet, PacketBatch, Ruleset, Verdict } from './types.js';
 
 const naiveCache = new WeakMap<Ruleset, Engine>();

@@ -12,7 +12,7 @@
 
 import { formatAddr, parseIPv4, parseAddr } from './addr.js';
 import { protocolNumber } from './parse-iptables.js';
-import { InputError } from '../cli/errors.js';
+import { InputError } from '../model/errors.js';
 import {
   CT_BITS,
   F_CT,

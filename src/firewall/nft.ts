@@ -15,7 +15,7 @@
 // The iptables-nft compatibility tables (ip/ip6 filter, nat, mangle, raw, security) are left
 // out when `skipIptablesTables` is set: they are the same rules `iptables-save` shows.
 
-import { InputError } from '../cli/errors.js';
+import { InputError } from '../model/errors.js';
 import { parseAddr, parseCidr, prefixMask, formatAddr } from './addr.js';
 import { FirewallParseError } from './errors.js';
 import { protocolNumber } from './parse-iptables.js';

@@ -8,7 +8,7 @@
 // branches are reported.
 
 import { formatAddr, parseAddr } from './addr.js';
-import { InputError } from '../cli/errors.js';
+import { InputError } from '../model/errors.js';
 import { protocolNumber } from './parse-iptables.js';
 import { parseIpsetSave } from './ipset.js';
 import {

@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { basename, dirname, resolve } from 'node:path';
-import { InputError, SourceError } from '../cli/errors.js';
+import { InputError, SourceError } from '../model/errors.js';
 import type { PlannedBinding, Protocol } from '../analysis/ports.js';
 
 export class ComposeError extends InputError {

@@ -5,7 +5,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
-import { InputError, SourceError } from '../cli/errors.js';
+import { InputError, SourceError } from '../model/errors.js';
 import { ComposeError, parseYamlOrJson, type YamlNode } from './compose.js';
 
 export class PolicyError extends InputError {

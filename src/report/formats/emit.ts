@@ -1,7 +1,7 @@
 // Shared by the commands that report findings: pick the format from --format/--json, and render
 // a report in it. `json` is the command's own JSON document (DESIGN.md shapes), given by the caller.
 
-import { InputError } from '../../cli/errors.js';
+import { InputError } from '../../model/errors.js';
 import type { NetworkState } from '../../model/types.js';
 import { projectRoot } from '../../util/project-root.js';
 import { renderFindings } from './human.js';

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { BlockList, isIP } from 'node:net';
-import { InputError } from '../../cli/errors.js';
+import { InputError } from '../../model/errors.js';
 
 export const DEFAULT_SOCKET = '/var/run/docker.sock';
 export const DEFAULT_CONTEXT = 'default';

@@ -3,7 +3,7 @@
 // undici imports: undici errors are recognized by their `code`) so the mapping can be tested with
 // injected errors and the error classes can be imported without loading undici.
 
-import { SourceError } from '../../cli/errors.js';
+import { SourceError } from '../../model/errors.js';
 import { describeEndpoint, type DockerEndpoint } from './endpoint.js';
 
 /** The daemon answered with an HTTP error status. */

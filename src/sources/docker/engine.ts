@@ -3,7 +3,7 @@
 // dynamically so snapshot-only commands never pay for it.
 
 import { Pool } from 'undici';
-import { SourceError } from '../../cli/errors.js';
+import { SourceError } from '../../model/errors.js';
 import { describeEndpoint, type DockerEndpoint } from './endpoint.js';
 import { httpError, oneLine, transportError } from './engine-errors.js';
 import { TarFormatError, readTar } from './tar.js';

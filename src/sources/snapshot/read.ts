@@ -4,7 +4,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
-import { InputError, SourceError } from '../../cli/errors.js';
+import { InputError, SourceError } from '../../model/errors.js';
 import { SNAPSHOT_SCHEMA, type Snapshot } from '../../model/types.js';
 import { validateSnapshotDocument } from './validate.js';
 

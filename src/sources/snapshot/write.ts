@@ -7,7 +7,7 @@ import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { SourceError } from '../../cli/errors.js';
+import { SourceError } from '../../model/errors.js';
 import type { Snapshot } from '../../model/types.js';
 
 /** Temp files still being written, removed if the process is interrupted. */

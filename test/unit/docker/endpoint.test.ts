@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EXIT, InputError } from '../../../src/cli/errors.js';
+import { EXIT, InputError, exitCodeOf } from '../../../src/cli/errors.js';
 import { describeEndpoint, isLoopback, resolveEndpoint } from '../../../src/sources/docker/endpoint.js';
 
 let cfg: string;
@@ -42,7 +42,7 @@ function inputError(fn: () => unknown): InputError {
   } catch (err) {
     expect(err).toBeInstanceOf(InputError);
     const e = err as InputError;
-    expect(e.exitCode).toBe(EXIT.badInput);
+    expect(exitCodeOf(e)).toBe(EXIT.badInput);
     expect(e.message).not.toContain('\n');
     return e;
   }

@@ -2,7 +2,7 @@
 // when the socket test cannot drop privileges, DNS, TLS alerts a Go daemon sends, expired certs).
 
 import { describe, expect, it } from 'vitest';
-import { EXIT, SourceError } from '../../../src/cli/errors.js';
+import { EXIT, SourceError, exitCodeOf } from '../../../src/cli/errors.js';
 import type { DockerEndpoint } from '../../../src/sources/docker/endpoint.js';
 import { EngineHttpError, NotFoundError, daemonMessageOf, httpError, seconds, transportError, type RequestInfo } from '../../../src/sources/docker/engine-errors.js';
 
@@ -29,7 +29,7 @@ function coded(code: string, message = `injected ${code}`): Error {
 function mapped(err: unknown, ep: DockerEndpoint, r: RequestInfo = req): SourceError {
   const e = transportError(err, ep, r);
   expect(e).toBeInstanceOf(SourceError);
-  expect(e.exitCode).toBe(EXIT.sourceUnavailable);
+  expect(exitCodeOf(e)).toBe(EXIT.sourceUnavailable);
   expect(e.message).not.toMatch(/[\r\n]/);
   expect(e.cause).toBe(err);
   return e;
@@ -104,7 +104,7 @@ describe('httpError', () => {
     const e = httpError(404, Buffer.from('{"message":"network n1 not found"}'), remote, 'GET', '/v1.51/networks/n1');
     expect(e).toBeInstanceOf(NotFoundError);
     expect(e).toBeInstanceOf(SourceError);
-    expect(e.exitCode).toBe(EXIT.sourceUnavailable);
+    expect(exitCodeOf(e)).toBe(EXIT.sourceUnavailable);
     expect(e.message).toContain('network n1 not found');
   });
 

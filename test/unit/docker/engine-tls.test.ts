@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { EXIT, SourceError } from '../../../src/cli/errors.js';
+import { EXIT, SourceError, exitCodeOf } from '../../../src/cli/errors.js';
 import { type DockerEndpoint, type DockerTls, resolveEndpoint } from '../../../src/sources/docker/endpoint.js';
 import { EngineClient } from '../../../src/sources/docker/engine.js';
 import { type FakeEngine, type TlsFixture, hasOpenssl, makeTlsFixture, sendJson, startFakeEngine } from '../../support/fake-engine.js';
@@ -48,7 +48,7 @@ describe.skipIf(!hasOpenssl())('TLS', () => {
     );
     expect(err).toBeInstanceOf(SourceError);
     const e = err as SourceError;
-    expect(e.exitCode).toBe(EXIT.sourceUnavailable);
+    expect(exitCodeOf(e)).toBe(EXIT.sourceUnavailable);
     expect(e.message).not.toMatch(/[\r\n]/);
     return e;
   }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EXIT, SourceError } from '../../../src/cli/errors.js';
+import { EXIT, SourceError, exitCodeOf } from '../../../src/cli/errors.js';
 import type { DockerEndpoint } from '../../../src/sources/docker/endpoint.js';
 import { EngineClient, EngineHttpError, NotFoundError, compareVersions } from '../../../src/sources/docker/engine.js';
 import { mapLimit } from '../../../src/sources/docker/limit.js';
@@ -44,7 +44,7 @@ async function sourceError(p: Promise<unknown>): Promise<SourceError> {
   );
   expect(err).toBeInstanceOf(SourceError);
   const e = err as SourceError;
-  expect(e.exitCode).toBe(EXIT.sourceUnavailable);
+  expect(exitCodeOf(e)).toBe(EXIT.sourceUnavailable);
   expect(e.message).not.toMatch(/[\r\n]/);
   return e;
 }

@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FirewallParseError, parseIptablesSave } from '../../../src/firewall/index.js';
-import { InputError } from '../../../src/cli/errors.js';
+import { InputError, exitCodeOf } from '../../../src/cli/errors.js';
 import { fixture } from './helpers.js';
 
 function err(text: string): FirewallParseError {
@@ -90,7 +90,7 @@ describe('parseIptablesSave', () => {
       expect(e.message.startsWith(`line ${line}: `)).toBe(true);
       expect(e.message).not.toContain('\n');
       expect(e).toBeInstanceOf(InputError);
-      expect(e.exitCode).toBe(2);
+      expect(exitCodeOf(e)).toBe(2);
     });
   }
 });

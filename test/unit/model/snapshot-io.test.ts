@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { InputError, SourceError } from '../../../src/cli/errors.js';
+import { InputError, SourceError, exitCodeOf } from '../../../src/cli/errors.js';
 import { parseSnapshot, readSnapshot } from '../../../src/sources/snapshot/read.js';
 import { writeSnapshotAtomic } from '../../../src/sources/snapshot/write.js';
 import { pointerToPath } from '../../../src/sources/snapshot/validate.js';
@@ -59,7 +59,7 @@ describe('bad snapshot input gives one line naming the file and the place', () =
   it('missing file → exit 2', async () => {
     const err = await errorOf(readSnapshot(join(dir, 'absent.json')));
     expect(err).toBeInstanceOf(InputError);
-    expect((err as InputError).exitCode).toBe(2);
+    expect(exitCodeOf(err as InputError)).toBe(2);
     expect(err.message).toContain('absent.json: no such snapshot file');
   });
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ComposeError, parseShortPort, planFromText, readComposePlan } from '../../../src/sources/compose.js';
 import { ROOT } from '../../support/cli.js';
+import { exitCodeOf } from '../../../src/cli/errors.js';
 
 const FIX = join(ROOT, 'test', 'fixtures', 'ports');
 const plan = (text: string) => planFromText(text, 'c.yaml', { defaultProject: 'Proj Dir' });
@@ -99,7 +100,7 @@ describe('compose files', () => {
     expect(e.line).toBe(line);
     expect(e.message).toMatch(re);
     expect(e.message.startsWith(`c.yaml:${line}: `)).toBe(true);
-    expect(e.exitCode).toBe(2);
+    expect(exitCodeOf(e)).toBe(2);
   });
   it('reports JSON syntax errors with a line', () => {
     const e = errorOf('{\n  "services": {\n    "a": [,]\n  }\n}\n');
@@ -109,7 +110,7 @@ describe('compose files', () => {
     expect(errorOf('name: x\n').message).toMatch(/no "services"/);
   });
   it('a missing file is bad input (exit 2)', async () => {
-    await expect(readComposePlan(join(FIX, 'nope.yaml'))).rejects.toMatchObject({ exitCode: 2 });
+    await expect(readComposePlan(join(FIX, 'nope.yaml'))).rejects.toMatchObject({ kind: 'input' });
   });
 });
 

@@ -100,9 +100,10 @@ export default class Dns extends NetsleuthCommand {
       let comparison = null;
       let liveCheck: DnsReport['liveCheck'] = null;
       if (opened.origin === 'live' && flags.from) {
-        const { findContainer, netnsOwner } = await import('../src/analysis/dns/lookup.js');
-        const from = findContainer(state, flags.from)!;
-        const owner = netnsOwner(state, from) ?? from;
+        const { viewOf } = await import('../src/model/view.js');
+        const view = viewOf(state);
+        const from = view.container(prediction.from!.id)!;
+        const owner = view.namespaceOwner(from) ?? from;
         const { nsenterBlocker, runAgent, AgentRunError } = await import('../src/probe/nsenter.js');
         const method = flags['probe-method'] as 'nsenter' | 'sidecar' | 'exec' | undefined;
         const blocker = nsenterBlocker({ endpoint: opened.label, pid: owner.pid, running: owner.running, name: owner.name });

@@ -44,14 +44,8 @@ export default class Matrix extends NetsleuthCommand {
     }
     const { openSource } = await import('../src/sources/open.js');
     const opened = await openSource(flags, { toolVersion: this.config.version });
-    const { analyzeMatrix, MatrixInputError } = await import('../src/analysis/matrix.js');
-    let m;
-    try {
-      m = analyzeMatrix(opened.snapshot.state, { network: flags.network ?? null, port, protocol });
-    } catch (e) {
-      if (e instanceof MatrixInputError) throw new InputError(e.message, 'List networks with `netsleuth snapshot show`.');
-      throw e;
-    }
+    const { analyzeMatrix } = await import('../src/analysis/matrix.js');
+    const m = analyzeMatrix(opened.snapshot.state, { network: flags.network ?? null, port, protocol });
     if (flags.probe) {
       if (opened.origin !== 'live') throw new InputError('--probe needs a live daemon: a snapshot cannot be probed', 'Drop --snapshot, or drop --probe.');
       const { probeMatrix } = await import('../src/probe/live.js');

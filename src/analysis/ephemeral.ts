@@ -4,15 +4,7 @@
 // reply (dport = the client's port) is decided instead of "unknown". Pure: no I/O.
 
 import type { Ruleset } from '../firewall/index.js';
-import type { Host } from '../model/types.js';
-
-export const DEFAULT_EPHEMERAL: [number, number] = [32768, 60999];
-
-export function ephemeralRange(host: Host | null): { range: [number, number]; known: boolean } {
-  const sys = host && host.sysctls.status !== 'unavailable' ? (host.sysctls.value ?? {}) : {};
-  const m = /^\s*(\d+)\s+(\d+)\s*$/.exec(sys['net.ipv4.ip_local_port_range'] ?? '');
-  return m ? { range: [Number(m[1]), Number(m[2])], known: true } : { range: DEFAULT_EPHEMERAL, known: false };
-}
+// The range itself is read once, by the state view (view.ephemeralRange).
 
 const cache = new WeakMap<Ruleset, Map<string, number | null>>();
 

@@ -26,14 +26,15 @@ import {
 } from '../firewall/index.js';
 import { familyOf, inNet, parseAddr, parseCidr } from '../firewall/addr.js';
 import type { Container, Endpoint, Host, Network, NetworkState, Route } from '../model/types.js';
+import { type StateInput, type StateView, type Subject, asView, containerName, subjectFamily } from '../model/view.js';
 
 export type FlowProtocol = 'tcp' | 'udp';
 export type FlowCtState = 'NEW' | 'ESTABLISHED' | 'RELATED' | 'INVALID';
 
 export interface FlowRequest {
-  /** A container (name or id prefix), an IP address, or `host`. */
-  from: string;
-  to: string;
+  /** A subject (container, address, host), or its text, resolved by the state view. */
+  from: string | Subject;
+  to: string | Subject;
   port: number;
   protocol: FlowProtocol;
   ctState?: FlowCtState;
@@ -83,7 +84,7 @@ export interface FirewallTrace {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Resolution of FROM / TO
+// Resolution of FROM / TO (subjects come from the state view's one rule set)
 
 interface Resolved {
   end: FlowEnd;
@@ -92,100 +93,31 @@ interface Resolved {
   endpoints: Array<{ ep: Endpoint; net: Network | null }>;
 }
 
-function bareName(n: string): string {
-  return n.startsWith('/') ? n.slice(1) : n;
-}
-
-/** A container by exact name, exact id, or unique id prefix; throws InputError otherwise. */
-interface ContainerIndex {
-  byName: Map<string, Container[]>;
-  byAddress: Map<string, { c: Container; ep: Endpoint }>;
-  byId: Map<string, Container>;
-  networks: Map<string, Network>;
-}
-const containerIndexCache = new WeakMap<NetworkState, ContainerIndex>();
-
-function containerIndex(state: NetworkState): ContainerIndex {
-  let idx = containerIndexCache.get(state);
-  if (idx) return idx;
-  idx = { byName: new Map(), byAddress: new Map(), byId: new Map(state.containers.map((c) => [c.id.toLowerCase(), c])), networks: new Map() };
-  for (const n of state.networks) {
-    if (!idx.networks.has(`id:${n.id}`)) idx.networks.set(`id:${n.id}`, n);
-    if (!idx.networks.has(`name:${n.name}`)) idx.networks.set(`name:${n.name}`, n);
-  }
-  for (const c of state.containers) {
-    const n = bareName(c.name);
-    const l = idx.byName.get(n);
-    if (l) l.push(c);
-    else idx.byName.set(n, [c]);
-    for (const ep of c.endpoints) {
-      for (const a of [ep.ipv4?.address, ep.ipv6?.address]) if (a && !idx.byAddress.has(a)) idx.byAddress.set(a, { c, ep });
-    }
-  }
-  containerIndexCache.set(state, idx);
-  return idx;
-}
-
-export function findContainer(state: NetworkState, spec: string): Container {
-  const name = bareName(spec);
-  const byName = containerIndex(state).byName.get(name) ?? [];
-  if (byName.length === 1) return byName[0]!;
-  if (byName.length > 1) throw new InputError(`container name "${spec}" is ambiguous (${byName.length} containers)`);
-  const exact = containerIndex(state).byId.get(spec.toLowerCase());
-  if (exact) return exact;
-  if (/^[0-9a-f]{1,64}$/i.test(spec)) {
-    const byId = state.containers.filter((c) => c.id.toLowerCase().startsWith(spec.toLowerCase()));
-    if (byId.length === 1) return byId[0]!;
-    if (byId.length > 1) throw new InputError(`container id prefix "${spec}" is ambiguous (${byId.length} containers); give more characters`);
-  }
-  throw new InputError(`no container named "${spec}" (nor an id starting with it)`, 'Give a container name or id prefix, an IP address, or "host".');
-}
-
-function hostOf(state: NetworkState): Host | null {
-  return state.hosts[0] ?? null;
-}
-
-function networkById(state: NetworkState, id: string, name: string): Network | null {
-  const m = containerIndex(state).networks;
-  return m.get(`id:${id}`) ?? m.get(`name:${name}`) ?? null;
-}
-
-/** Follow network_mode container:<id> to the container whose namespace is shared. */
-function namespaceOwner(state: NetworkState, c: Container, depth = 0): Container {
-  if (c.networkMode.kind !== 'container' || depth > 8) return c;
-  const ref = c.networkMode.container;
-  const owner = state.containers.find((x) => x.id === ref || bareName(x.name) === bareName(ref) || x.id.startsWith(ref));
-  return owner ? namespaceOwner(state, owner, depth + 1) : c;
-}
-
-function resolveEnd(state: NetworkState, spec: string, family: Family | null): Resolved {
-  if (spec === 'host') return { end: { spec, kind: 'host', name: null, containerId: null, ip: null, network: null, iface: null }, container: null, endpoints: [] };
-  const fam = familyOf(spec);
-  if (fam) {
+function resolveEnd(view: StateView, spec: string | Subject, family: Family | null, from: Container | null): Resolved {
+  const subject = typeof spec === 'string' ? view.resolve(spec, { from }) : spec;
+  const label = typeof spec === 'string' ? spec : subject.kind === 'address' ? subject.address : subject.label;
+  if (subject.kind === 'host') return { end: { spec: label, kind: 'host', name: null, containerId: null, ip: null, network: null, iface: null }, container: null, endpoints: [] };
+  if (subject.kind === 'address') {
     // An IP: a container's address, a host address, or somewhere else.
-    const hit = containerIndex(state).byAddress.get(spec);
-    if (hit) {
-      const { c, ep } = hit;
-      {
-        {
-          const net = networkById(state, ep.networkId, ep.networkName);
-          return {
-            end: { spec, kind: 'container', name: bareName(c.name), containerId: c.id, ip: spec, network: ep.networkName, iface: net?.bridgeName ?? null },
-            container: c,
-            endpoints: [{ ep, net }],
-          };
-        }
-      }
+    const ref = view.endpointsByAddress(subject.address)[0];
+    if (ref) {
+      const { container: c, endpoint: ep, network: net } = ref;
+      return {
+        end: { spec: label, kind: 'container', name: containerName(c), containerId: c.id, ip: subject.address, network: ep.networkName, iface: net?.bridgeName ?? null },
+        container: c,
+        endpoints: [{ ep, net }],
+      };
     }
-    return { end: { spec, kind: 'ip', name: null, containerId: null, ip: spec, network: null, iface: null }, container: null, endpoints: [] };
+    return { end: { spec: label, kind: 'ip', name: null, containerId: null, ip: subject.address, network: null, iface: null }, container: null, endpoints: [] };
   }
-  const c0 = findContainer(state, spec);
-  const c = namespaceOwner(state, c0);
+  const c0 = subject.container;
+  // A `container:` chain whose owner is missing keeps the container itself (it has no endpoints).
+  const c = view.namespaceOwner(c0) ?? c0;
   const endpoints = c.endpoints
     .filter((ep) => (family === 'ipv6' ? ep.ipv6 : ep.ipv4 ?? ep.ipv6))
-    .map((ep) => ({ ep, net: networkById(state, ep.networkId, ep.networkName) }));
+    .map((ep) => ({ ep, net: view.networkOf(ep) }));
   return {
-    end: { spec, kind: 'container', name: bareName(c0.name), containerId: c0.id, ip: null, network: null, iface: null },
+    end: { spec: label, kind: 'container', name: containerName(c0), containerId: c0.id, ip: null, network: null, iface: null },
     container: c,
     endpoints,
   };
@@ -418,15 +350,21 @@ export interface BuiltFlow {
 }
 
 /** Build the packet netfilter sees for a flow. Throws InputError for unknown containers / bad specs. */
-export function buildFlow(state: NetworkState, req: FlowRequest): BuiltFlow {
-  const host = hostOf(state);
+export function buildFlow(input: StateInput, req: FlowRequest): BuiltFlow {
+  const view = asView(input);
+  const state = view.state;
+  const host = view.host();
   const facts = hostFacts(host, state);
-  const explicitFam = familyOf(req.from) ?? familyOf(req.to);
+  const fromSubject = typeof req.from === 'string' ? view.resolve(req.from) : req.from;
+  const toSubject = typeof req.to === 'string' ? view.resolve(req.to, { from: fromSubject.kind === 'container' ? fromSubject.container : null }) : req.to;
+  const famFrom = subjectFamily(fromSubject);
+  const famTo = subjectFamily(toSubject);
+  const explicitFam = famFrom ?? famTo;
   const fam0: Family = explicitFam ?? 'ipv4';
-  const src = resolveEnd(state, req.from, fam0);
-  const dst = resolveEnd(state, req.to, fam0);
-  if (familyOf(req.from) && familyOf(req.to) && familyOf(req.from) !== familyOf(req.to)) {
-    throw new InputError(`--from ${req.from} and --to ${req.to} are of different address families`);
+  const src = resolveEnd(view, typeof req.from === 'string' ? { ...fromSubject, label: req.from } : fromSubject, fam0, null);
+  const dst = resolveEnd(view, typeof req.to === 'string' ? { ...toSubject, label: req.to } : toSubject, fam0, null);
+  if (famFrom && famTo && famFrom !== famTo) {
+    throw new InputError(`--from ${src.end.spec} and --to ${dst.end.spec} are of different address families`);
   }
   let family = fam0;
   if (!explicitFam) {
@@ -491,7 +429,7 @@ export function buildFlow(state: NetworkState, req: FlowRequest): BuiltFlow {
     let inIface: string | null;
     if (src.container) inIface = src.end.iface;
     else if (srcHostIp) {
-      throw new InputError(`--from ${req.from} is an address of this host: use --from host`);
+      throw new InputError(`--from ${src.end.spec} is an address of this host: use --from host`);
     } else {
       const r = facts.route(src.end.ip!, family);
       inIface = r?.outIface ?? null;
@@ -694,17 +632,20 @@ function evalOptions(state: NetworkState, host: Host | null, hr: HostRuleset, fa
 }
 
 /** The whole analysis: resolve, build the packet, evaluate against the host's captured ruleset. */
-export function traceFlow(state: NetworkState, req: FlowRequest): FirewallTrace {
-  return traceBuilt(state, buildFlow(state, req), req);
+export function traceFlow(input: StateInput, req: FlowRequest): FirewallTrace {
+  const view = asView(input);
+  return traceBuilt(view, buildFlow(view, req), req);
 }
 
 /**
  * Evaluate an already built flow against the host's captured ruleset. `reach` uses it to
  * evaluate packets it shapes itself (ICMP echo, the reply of a connection).
  */
-export function traceBuilt(state: NetworkState, built: BuiltFlow, req: FlowRequest, how: { explain?: boolean } = {}): FirewallTrace {
+export function traceBuilt(input: StateInput, built: BuiltFlow, req: FlowRequest, how: { explain?: boolean } = {}): FirewallTrace {
+  const view = asView(input);
+  const state = view.state;
   if (!built.packet) return unknownTrace(built, req, [built.problem!], null);
-  const host = hostOf(state);
+  const host = view.host();
   const hr = hostRuleset(host, built.family);
   if (!hr.compiled) return unknownTrace(built, req, [hr.unavailable!], built.packet);
   const facts = hostFacts(host, state);

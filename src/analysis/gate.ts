@@ -5,10 +5,10 @@
 //
 // `allFindings` is the doctor catalog's findings, for `gate` (`no-findings`) and `snapshot diff`.
 
-import { NetsleuthError } from '../model/errors.js';
+import { InputError, NetsleuthError } from '../model/errors.js';
 import type { NetworkState } from '../model/types.js';
 import type { DnsExpectation, Expectation, ExposedExpectation, NoConflictsExpectation, NoFindingsExpectation, Policy, ReachExpectation } from '../sources/policy.js';
-import { DnsPredictError, predictResolution } from './dns/index.js';
+import { predictResolution } from './dns/index.js';
 import { analyzePorts, severityAtLeast, type PortsResult } from './ports.js';
 import { canonical, formatHostPort, isLoopback, isWildcard } from './ports-addr.js';
 import { analyzeReach, expectationMet } from './reach.js';
@@ -118,7 +118,8 @@ function checkDns(cx: Ctx, e: DnsExpectation): Outcome {
   try {
     p = predictResolution(cx.state, { from: e.from, name: e.name, type: e.type });
   } catch (err) {
-    if (err instanceof DnsPredictError) return { status: 'fail', message: err.message, evidence: [] };
+    // An unknown --from (SubjectError) or a question the predictor cannot ask: the expectation fails.
+    if (err instanceof InputError) return { status: 'fail', message: err.message, evidence: [] };
     throw err;
   }
   const addrs = [...new Set(p.answers.filter((a) => a.type === e.type).map((a) => canonical(a.data)))].sort();

@@ -15,10 +15,12 @@
 import { parseIpsetSave, type Match, type Rule, type Ruleset, type Words } from '../firewall/index.js';
 import { cmpWords, inNet, parseAddr as parseWords, parseCidr } from '../firewall/addr.js';
 import type { AddressFamily, Container, Listener, NetworkState } from '../model/types.js';
-import { ephemeralRange, ephemeralRepresentative } from './ephemeral.js';
+import { ephemeralRepresentative } from './ephemeral.js';
 import { hostRuleset } from './firewall-flow.js';
 import { type Listening, type ReachVerdict, analyzeReach } from './reach.js';
-import { namespaceOwner } from './route.js';
+import { type Subject, viewOf } from '../model/view.js';
+
+const containerSubject = (c: Container): Subject => ({ kind: 'container', label: c.name, container: c, matchedBy: 'id' });
 
 export interface MatrixRequest {
   /** Only containers attached to this network (name or id). */
@@ -50,7 +52,6 @@ export interface MatrixResult {
   stats: { classes: number; fromClasses: number; toClasses: number; walks: number };
 }
 
-export class MatrixInputError extends Error {}
 
 const bare = (n: string) => (n.startsWith('/') ? n.slice(1) : n);
 
@@ -189,11 +190,11 @@ function collectRuleAtoms(from: AtomIndex, to: AtomIndex, rs: Ruleset, ipsetSave
 function buildAtoms(state: NetworkState, proto: string, port: number | null): { from: AtomIndex; to: AtomIndex } {
   const from = new AtomIndex();
   const to = new AtomIndex();
-  const host = state.hosts[0] ?? null;
+  const host = viewOf(state).host();
   for (const fam of ['ipv4', 'ipv6'] as const) {
     const hr = hostRuleset(host, fam);
     if (!hr.ruleset) continue;
-    const client = port === null ? null : ephemeralRepresentative(hr.ruleset, ephemeralRange(host).range);
+    const client = port === null ? null : ephemeralRepresentative(hr.ruleset, viewOf(state).ephemeralRange(host).range);
     collectRuleAtoms(from, to, hr.ruleset, hr.ipsetSave, proto, port, client);
   }
   // Routing is looked up both ways (request and reply): these matter for both roles.
@@ -253,7 +254,7 @@ function listenerNorm(l: Listener, own: Set<string>): string {
 }
 
 function classKey(state: NetworkState, c: Container, atoms: AtomIndex, port: number | null, proto: string): string {
-  const owner = namespaceOwner(state, c);
+  const owner = viewOf(state).namespaceOwner(c);
   if (!owner) return `missing-owner:${c.id}`;
   if (owner.networkMode.kind === 'host') return JSON.stringify(['hostns', c.running, owner.running]);
   const own = ownAddresses(owner);
@@ -268,7 +269,7 @@ function classKey(state: NetworkState, c: Container, atoms: AtomIndex, port: num
 }
 
 function nsIdentity(state: NetworkState, c: Container): string {
-  const owner = namespaceOwner(state, c);
+  const owner = viewOf(state).namespaceOwner(c);
   if (!owner) return `missing:${c.id}`;
   return owner.networkMode.kind === 'host' ? 'host' : owner.id;
 }
@@ -276,18 +277,18 @@ function nsIdentity(state: NetworkState, c: Container): string {
 // ---------------------------------------------------------------------------------------------
 
 export function analyzeMatrix(state: NetworkState, req: MatrixRequest = {}, opts: { exhaustive?: boolean } = {}): MatrixResult {
+  const view = viewOf(state);
   const port = req.port ?? null;
   const protocol = port === null ? 'icmp' : (req.protocol ?? 'tcp');
   let net: { id: string; name: string } | null = null;
   if (req.network) {
-    const n = state.networks.find((x) => x.name === req.network) ?? state.networks.find((x) => x.id === req.network || (req.network!.length >= 3 && x.id.startsWith(req.network!)));
-    if (!n) throw new MatrixInputError(`no network called "${req.network}" in this state`);
+    const n = view.resolveNetwork(req.network);
     net = { id: n.id, name: n.name };
   }
   const skipped: MatrixResult['skipped'] = [];
   const members: Container[] = [];
   for (const c of [...state.containers].sort((a, b) => bare(a.name).localeCompare(bare(b.name)))) {
-    const owner = namespaceOwner(state, c) ?? c;
+    const owner = view.namespaceOwner(c) ?? c;
     if (net && !owner.endpoints.some((e) => e.networkId === net!.id || e.networkName === net!.name)) continue;
     if (!c.running) {
       skipped.push({ name: bare(c.name), reason: `${c.state}, not running` });
@@ -336,7 +337,7 @@ export function analyzeMatrix(state: NetworkState, req: MatrixRequest = {}, opts
       let o = slot[key]!;
       if (o < 0) {
         walks++;
-        const r = analyzeReach(state, { from: members[i]!.id, to: members[j]!.id, port, protocol: protocol === 'icmp' ? 'tcp' : protocol }, { lean: true });
+        const r = analyzeReach(view, { from: containerSubject(members[i]!), to: containerSubject(members[j]!), port, protocol: protocol === 'icmp' ? 'tcp' : protocol }, { lean: true });
         o = outcomes.push({ verdict: r.verdict, listening: r.listening, code: r.blocking[0]?.code ?? (r.verdict === 'unknown' ? (r.reasons[0]?.code ?? null) : null) }) - 1;
         slot[key] = o;
       }

@@ -7,6 +7,7 @@
 // when they are on the same host, with the same protocol, share a port (ranges included) and
 // their addresses overlap (see ports-addr.ts).
 
+import { DEFAULT_EPHEMERAL, viewOf } from '../model/view.js';
 import type { Container, Host, Listener, NetworkState, PortBinding } from '../model/types.js';
 import { addressesOverlap, canonical, familyOf, formatHostPort, intersection, isLoopback, isWildcard, type OverlapContext } from './ports-addr.js';
 
@@ -117,7 +118,6 @@ export const RISKY_PORTS: ReadonlyMap<number, string> = new Map([
   [27019, 'MongoDB'],
 ]);
 
-const DEFAULT_EPHEMERAL: [number, number] = [32768, 60999];
 
 interface Claim {
   c: Claimant;
@@ -166,8 +166,7 @@ export function analyzePorts(state: NetworkState, opts: PortsOptions = {}): Port
   for (const h of state.hosts) {
     const sys = h.sysctls.status !== 'unavailable' ? h.sysctls.value ?? {} : {};
     ctxByHost.set(h.id, { bindv6only: sys['net.ipv6.bindv6only'] === '1' });
-    const m = /^\s*(\d+)\s+(\d+)\s*$/.exec(sys['net.ipv4.ip_local_port_range'] ?? '');
-    ephemeralByHost.set(h.id, m ? { range: [Number(m[1]), Number(m[2])], known: true } : { range: DEFAULT_EPHEMERAL, known: false });
+    ephemeralByHost.set(h.id, viewOf(state).ephemeralRange(h));
   }
   const ctxOf = (hostId: string): OverlapContext => ctxByHost.get(hostId) ?? { bindv6only: false };
   // Numeric bucket keys (host, protocol, port): no string building in the hot loops.
@@ -639,7 +638,7 @@ function bindingFindings(
 ): void {
   const seen = new Set<string>();
   const once = (k: string) => (seen.has(k) ? false : (seen.add(k), true));
-  const byId = new Map(state.containers.map((c) => [c.id, c]));
+  const view = viewOf(state);
 
   for (const x of claims) {
     const c = x.c;
@@ -706,7 +705,7 @@ function bindingFindings(
     }
     // the app behind an active published port: does it listen where the mapping reaches?
     if (c.kind === 'container' && c.active && c.id && c.containerPort !== null) {
-      const ct = byId.get(c.id);
+      const ct = view.container(c.id);
       if (!ct || !once(`lst|${ct.id}|${c.containerPort}|${c.protocol}`)) continue;
       if (ct.netns.status === 'unavailable' || !ct.netns.value) {
         if (once(`mn|${ct.id}`)) missingNetns.push(ct.name);

@@ -16,8 +16,9 @@
 // a stage that lacks evidence makes the verdict `unknown` naming it. Pure: no I/O.
 
 import { InputError } from '../model/errors.js';
-import type { AddressFamily, Container, Host, Listener, Network, NetworkState } from '../model/types.js';
-import { parseAddr } from '../net/addr.js';
+import type { AddressFamily, Container, Listener, Network } from '../model/types.js';
+import { type StateInput, type StateView, type Subject, type SubjectRef, asView, bareName } from '../model/view.js';
+import { canonicalAddr, isLoopback, parseAddr } from '../net/addr.js';
 import {
   type BuiltFlow,
   type FirewallTrace,
@@ -27,8 +28,8 @@ import {
   hostRuleset,
   traceBuilt,
 } from './firewall-flow.js';
-import { ephemeralRange, ephemeralRepresentative } from './ephemeral.js';
-import { RouteSubjectError, type RouteTrace, type Subject, namespaceOwner, resolveSubject, traceRoute } from './route.js';
+import { ephemeralRepresentative } from './ephemeral.js';
+import { type RouteTrace, routePath } from './route.js';
 
 export type ReachVerdict = 'reachable' | 'blocked' | 'unknown';
 export type Listening = true | false | 'unknown';
@@ -37,8 +38,9 @@ export type ReachStage = 'source' | 'namespace' | 'driver' | 'route' | 'forwardi
 export type HopStatus = 'pass' | 'block' | 'unknown' | 'info';
 
 export interface ReachRequest {
-  from: string;
-  to: string;
+  /** A subject's text (resolved by the state view; TO as FROM's embedded DNS would) or a resolved subject. */
+  from: string | Subject;
+  to: string | Subject;
   /** null/absent: ICMP echo (ping). */
   port?: number | null;
   protocol?: FlowProtocol;
@@ -74,6 +76,9 @@ export interface ReachDestination {
 export interface ReachResult {
   from: string;
   to: string;
+  /** FROM and TO by id, for consumers that act on them (probes); renderers use the labels. */
+  fromRef: SubjectRef;
+  toRef: SubjectRef;
   port: number | null;
   protocol: ReachProtocol;
   family: AddressFamily;
@@ -95,91 +100,40 @@ export interface ReachResult {
 
 const EPHEMERAL_NOTE = "a firewall rule names ports inside the ephemeral range, so the client's port matters and is not known: rules matching it are undecided";
 
-function bare(n: string): string {
-  return n.startsWith('/') ? n.slice(1) : n;
-}
-
-function hostOf(state: NetworkState): Host | null {
-  return state.hosts[0] ?? null;
-}
-
-function isLoopback(addr: string): boolean {
-  const a = parseAddr(addr);
-  if (!a) return false;
-  return a.family === 'ipv4' ? addr.startsWith('127.') : a.value === 1n;
-}
-
-function networkOf(state: NetworkState, id: string, name: string): Network | null {
-  return state.networks.find((n) => n.id === id) ?? state.networks.find((n) => n.name === name) ?? null;
-}
-
-const addrIndexCache = new WeakMap<NetworkState, Map<string, Container>>();
-function containerByAddress(state: NetworkState, address: string): Container | null {
-  let idx = addrIndexCache.get(state);
-  if (!idx) {
-    idx = new Map();
-    for (const c of state.containers) {
-      for (const e of c.endpoints) {
-        for (const a of [e.ipv4, e.ipv6]) if (a) idx.set(canonicalAddr(a.address), c);
-      }
-    }
-    addrIndexCache.set(state, idx);
-  }
-  return idx.get(canonicalAddr(address)) ?? null;
-}
-
-const idCache = new WeakMap<NetworkState, Map<string, Container>>();
-/** The container behind a namespace key `c:<id>`. */
-function byNsKey(state: NetworkState, ns: string): Container | null {
-  let m = idCache.get(state);
-  if (!m) idCache.set(state, (m = new Map(state.containers.map((c) => [`c:${c.id}`, c]))));
-  return m.get(ns) ?? null;
-}
-
-function canonicalAddr(a: string): string {
-  const p = parseAddr(a);
-  return p ? `${p.family}:${p.value.toString(16)}` : a;
-}
-
-function hostHasAddress(state: NetworkState, address: string): boolean {
-  const want = canonicalAddr(address);
-  for (const i of hostOf(state)?.interfaces.value ?? []) for (const a of i.addresses) if (canonicalAddr(a.address) === want) return true;
-  // Without captured interfaces the bridge gateways are still the host's.
-  for (const n of state.networks) for (const c of n.ipam.configs) if (c.gateway && canonicalAddr(c.gateway) === want && n.driver === 'bridge') return true;
-  return false;
-}
+const bare = bareName;
+const containerSubject = (c: Container): Subject => ({ kind: 'container', label: bareName(c.name), container: c, matchedBy: 'id' });
 
 /** The namespace a subject lives in: `host`, `c:<owner id>`, or `ext:<address>`. */
-function namespaceKey(state: NetworkState, s: Subject): string {
+function namespaceKey(view: StateView, s: Subject): string {
   if (s.kind === 'host') return 'host';
   if (s.kind === 'container') {
-    const owner = namespaceOwner(state, s.container);
+    const owner = view.namespaceOwner(s.container);
     if (!owner) return `missing:${s.container.id}`;
     return owner.networkMode.kind === 'host' ? 'host' : `c:${owner.id}`;
   }
-  const c = containerByAddress(state, s.address);
-  if (c) return namespaceKey(state, { kind: 'container', label: c.name, container: c });
-  if (hostHasAddress(state, s.address)) return 'host';
+  const c = view.containerByAddress(s.address);
+  if (c) return namespaceKey(view, { kind: 'container', label: c.name, container: c, matchedBy: 'address' });
+  if (view.hostHasAddress(s.address)) return 'host';
   return `ext:${canonicalAddr(s.address)}`;
 }
 
-function subjectContainer(state: NetworkState, s: Subject): Container | null {
+function subjectContainer(view: StateView, s: Subject): Container | null {
   if (s.kind === 'container') return s.container;
-  if (s.kind === 'address') return containerByAddress(state, s.address);
+  if (s.kind === 'address') return view.containerByAddress(s.address);
   return null;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Listener matching
 
-function listenersIn(state: NetworkState, ns: string): { list: Listener[] | null; why: string | null; where: string } {
+function listenersIn(view: StateView, ns: string): { list: Listener[] | null; why: string | null; where: string } {
   if (ns === 'host') {
-    const h = hostOf(state);
+    const h = view.host();
     const sec = h?.listeners;
     if (!sec || sec.status === 'unavailable' || !sec.value) return { list: null, why: `the host's listening sockets were not captured${sec?.reason ? ` (${sec.reason})` : ''}`, where: 'host' };
     return { list: sec.value, why: sec.status === 'partial' ? `the host's listening sockets are partial${sec.reason ? ` (${sec.reason})` : ''}` : null, where: 'host' };
   }
-  const c = byNsKey(state, ns);
+  const c = ns.startsWith('c:') ? view.container(ns.slice(2)) : null;
   if (!c) return { list: null, why: 'the destination namespace is not in the state', where: ns };
   const sec = c.netns;
   if (sec.status === 'unavailable' || !sec.value) return { list: null, why: `the sockets inside ${bare(c.name)} were not captured${sec.reason ? ` (${sec.reason})` : ''}`, where: `container:${bare(c.name)}` };
@@ -199,8 +153,8 @@ function fmtListener(l: Listener): string {
 }
 
 /** Does a socket in `ns` accept `protocol` packets for dst:port? */
-function checkListener(state: NetworkState, ns: string, dst: string, port: number, protocol: FlowProtocol): ListenerCheck {
-  const { list, why, where } = listenersIn(state, ns);
+function checkListener(view: StateView, ns: string, dst: string, port: number, protocol: FlowProtocol): ListenerCheck {
+  const { list, why, where } = listenersIn(view, ns);
   if (!list) return { listening: 'unknown', code: 'LISTENER_EVIDENCE_MISSING', detail: why!, evidence: [] };
   const d = parseAddr(dst);
   const loop = isLoopback(dst);
@@ -240,17 +194,13 @@ export interface ReachOptions {
   lean?: boolean;
 }
 
-export function analyzeReach(state: NetworkState, req: ReachRequest, ropts: ReachOptions = {}): ReachResult {
+export function analyzeReach(input: StateInput, req: ReachRequest, ropts: ReachOptions = {}): ReachResult {
+  const view = asView(input);
+  const state = view.state;
   const how = { explain: ropts.lean !== true };
-  let from: Subject;
-  let to: Subject;
-  try {
-    from = resolveSubject(state, req.from);
-    to = resolveSubject(state, req.to);
-  } catch (e) {
-    if (e instanceof RouteSubjectError) throw new InputError(e.message, 'FROM/TO: a container name or id prefix, an IP address, or "host".');
-    throw e;
-  }
+  const HOST: Subject = { kind: 'host', label: 'host', host: view.host() };
+  const from: Subject = typeof req.from === 'string' ? view.resolve(req.from) : req.from;
+  const to: Subject = typeof req.to === 'string' ? view.resolve(req.to, { from: from.kind === 'container' ? from.container : null }) : req.to;
   const port = req.port ?? null;
   const protocol: ReachProtocol = port === null ? 'icmp' : (req.protocol ?? 'tcp');
   if (port !== null && (port < 1 || port > 65535 || !Number.isInteger(port))) throw new InputError(`port ${port} is out of range (1-65535)`);
@@ -275,6 +225,8 @@ export function analyzeReach(state: NetworkState, req: ReachRequest, ropts: Reac
     return {
       from: from.label,
       to: to.label,
+      fromRef: view.ref(from),
+      toRef: view.ref(to),
       port,
       protocol,
       family,
@@ -297,10 +249,10 @@ export function analyzeReach(state: NetworkState, req: ReachRequest, ropts: Reac
   };
 
   // ---- source and destination can take part at all
-  const fromC = subjectContainer(state, from);
-  const toC = subjectContainer(state, to);
-  const fromOwner = fromC ? namespaceOwner(state, fromC) : null;
-  const toOwner = toC ? namespaceOwner(state, toC) : null;
+  const fromC = subjectContainer(view, from);
+  const toC = subjectContainer(view, to);
+  const fromOwner = fromC ? view.namespaceOwner(fromC) : null;
+  const toOwner = toC ? view.namespaceOwner(toC) : null;
   if (fromC && !fromOwner) {
     add({ stage: 'source', where: `container:${bare(fromC.name)}`, status: 'unknown', code: 'NETNS_OWNER_MISSING', detail: `${bare(fromC.name)} shares the network namespace of a container that is not in the state`, evidence: [] });
     return finish();
@@ -321,8 +273,8 @@ export function analyzeReach(state: NetworkState, req: ReachRequest, ropts: Reac
   const flowProto: FlowProtocol = protocol === 'icmp' ? 'tcp' : protocol;
 
   // ---- same namespace: loopback, no bridge, no firewall path of interest
-  const fromNs = namespaceKey(state, from);
-  let toNs = namespaceKey(state, to);
+  const fromNs = namespaceKey(view, from);
+  let toNs = namespaceKey(view, to);
   if (to.kind === 'address' && isLoopback(to.address)) toNs = fromNs;
   if (fromNs === toNs && fromNs === 'host') {
     hostLocal(to.kind === 'address' ? to.address : family === 'ipv4' ? '127.0.0.1' : '::1');
@@ -344,7 +296,7 @@ export function analyzeReach(state: NetworkState, req: ReachRequest, ropts: Reac
   }
 
   // ---- the packet netfilter would see (endpoint choice shared with `firewall trace`)
-  const built: BuiltFlow = buildFlow(state, { from: req.from, to: req.to, port: flowPort, protocol: flowProto });
+  const built: BuiltFlow = buildFlow(view, { from, to, port: flowPort, protocol: flowProto });
   family = built.family;
   if (built.packet && protocol === 'icmp') {
     built.packet.protocol = family === 'ipv4' ? 'icmp' : 'icmpv6';
@@ -357,8 +309,8 @@ export function analyzeReach(state: NetworkState, req: ReachRequest, ropts: Reac
   // The client port: one representative ephemeral port when no rule tells ephemeral ports apart.
   let clientPort: number | null = null;
   if (built.packet && protocol !== 'icmp') {
-    const rs = hostRuleset(hostOf(state), family).ruleset;
-    const eph = ephemeralRange(hostOf(state));
+    const rs = hostRuleset(view.host(), family).ruleset;
+    const eph = view.ephemeralRange(view.host());
     clientPort = rs ? ephemeralRepresentative(rs, eph.range) : null;
     built.packet.sport = clientPort;
     if (clientPort !== null) assumptions.push(`the client port is ephemeral (${eph.range[0]}-${eph.range[1]}${eph.known ? '' : ', the Linux default'}); no firewall rule tells those ports apart, so ${clientPort} stands for all of them`);
@@ -377,7 +329,7 @@ export function analyzeReach(state: NetworkState, req: ReachRequest, ropts: Reac
   target = { address: pk.dst, port };
 
   // ---- route
-  const fwdRoute = routeStage(from.kind === 'address' && fromNs.startsWith('c:') ? bare(fromC!.name) : req.from, pk.dst, 'route');
+  const fwdRoute = routeStage(from.kind === 'address' && fromNs.startsWith('c:') ? containerSubject(fromC!) : from, pk.dst, 'route');
   const egress = fwdRoute?.verdict === 'routed' ? fwdRoute.hops[fwdRoute.hops.length - 1] : undefined;
   if (egress?.step === 'egress' && toNs.startsWith('ext:')) {
     // Past the uplink the network is not in the state: delivery there cannot be earned.
@@ -406,11 +358,11 @@ export function analyzeReach(state: NetworkState, req: ReachRequest, ropts: Reac
   let finalPort = port === null ? null : (fw?.finalPacket?.dport ?? port);
   const dnat = fw?.natSteps.find((n) => n.kind === 'DNAT' || n.kind === 'REDIRECT');
   if (dnat && finalDst) {
-    const c = containerByAddress(state, finalDst);
+    const c = view.containerByAddress(finalDst);
     add({ stage: 'firewall', where: `netfilter ${dnat.table}/${dnat.chain}`, status: 'info', detail: `${dnat.kind} ${pk.dst}:${port ?? ''} → ${finalDst}:${finalPort ?? ''}${c ? ` (${bare(c.name)})` : ''}: a published port`, evidence: [dnat.rule] });
-    if (c) routeStage('host', finalDst, 'route', `after DNAT to ${bare(c.name)}`);
+    if (c) routeStage(HOST, finalDst, 'route', `after DNAT to ${bare(c.name)}`);
   }
-  let dstNs = finalDst ? namespaceKey(state, { kind: 'address', label: finalDst, address: finalDst }) : toNs;
+  let dstNs = finalDst ? namespaceKey(view, { kind: 'address', label: finalDst, address: finalDst }) : toNs;
   if (dstNs.startsWith('ext:') && toNs === 'host') dstNs = 'host';
 
   // docker-proxy: a published port answered by the userland proxy on the host
@@ -425,7 +377,7 @@ export function analyzeReach(state: NetworkState, req: ReachRequest, ropts: Reac
   destination = dstNs === 'host'
     ? { kind: 'host', name: 'host', address: finalDst, port: finalPort }
     : dstNs.startsWith('c:')
-      ? { kind: 'container', name: bare(byNsKey(state, dstNs)?.name ?? '?'), address: finalDst, port: finalPort }
+      ? { kind: 'container', name: bare(view.container(dstNs.slice(2))?.name ?? '?'), address: finalDst, port: finalPort }
       : { kind: 'outside', name: null, address: finalDst, port: finalPort };
 
   // ---- the reply
@@ -444,7 +396,7 @@ export function analyzeReach(state: NetworkState, req: ReachRequest, ropts: Reac
 
   function listenerStage(ns: string, dst: string, p: number | null): void {
     if (p === null || protocol === 'icmp') {
-      const h = hostOf(state);
+      const h = view.host();
       const ignore = ns === 'host' ? h?.sysctls.value?.[family === 'ipv4' ? 'net.ipv4.icmp_echo_ignore_all' : 'net.ipv6.icmp.echo_ignore_all'] : undefined;
       if (ignore === '1') {
         listening = false;
@@ -452,27 +404,18 @@ export function analyzeReach(state: NetworkState, req: ReachRequest, ropts: Reac
       } else {
         listening = true;
         assumptions.push('the kernel answers ICMP echo requests itself (echo is not ignored inside the destination namespace)');
-        hops.push({ stage: 'listener', where: listenersIn(state, ns).where, status: 'info', detail: 'the destination kernel answers the echo request', evidence: [] });
+        hops.push({ stage: 'listener', where: listenersIn(view, ns).where, status: 'info', detail: 'the destination kernel answers the echo request', evidence: [] });
       }
       return;
     }
-    const l = checkListener(state, ns, dst, p, protocol as FlowProtocol);
+    const l = checkListener(view, ns, dst, p, protocol as FlowProtocol);
     listening = l.listening;
-    hops.push({ stage: 'listener', where: ns === 'host' ? 'host' : (listenersIn(state, ns).where), status: 'info', code: l.code, detail: l.detail, evidence: l.evidence });
+    hops.push({ stage: 'listener', where: ns === 'host' ? 'host' : (listenersIn(view, ns).where), status: 'info', code: l.code, detail: l.detail, evidence: l.evidence });
     if (l.listening !== true) reasons.push({ code: l.code, message: l.detail });
   }
 
-  function routeStage(fromSpec: string, dst: string, stage: ReachStage, label?: string): RouteTrace | null {
-    let t: RouteTrace;
-    try {
-      t = traceRoute(state, fromSpec, dst, { family });
-    } catch (e) {
-      if (e instanceof RouteSubjectError) {
-        add({ stage, where: fromSpec, status: 'unknown', code: 'ROUTE_SUBJECT', detail: e.message, evidence: [] });
-        return null;
-      }
-      throw e;
-    }
+  function routeStage(fromSubject: Subject, dst: string, stage: ReachStage, label?: string): RouteTrace | null {
+    const t = routePath(view, { from: fromSubject, to: { kind: 'address', label: dst, address: dst }, family });
     const last = t.hops[t.hops.length - 1];
     const ev = t.hops.map((h) => `${h.where}: ${h.route ? `${h.route.type === 'unicast' ? '' : `${h.route.type} `}${h.route.dst}${h.route.dev ? ` dev ${h.route.dev}` : ''}${h.route.gateway ? ` via ${h.route.gateway}` : ''} (table ${h.route.table})` : h.note ?? h.step}`);
     const where = last?.where ?? 'route';
@@ -491,7 +434,7 @@ export function analyzeReach(state: NetworkState, req: ReachRequest, ropts: Reac
   }
 
   function forwardingStage(): void {
-    const h = hostOf(state);
+    const h = view.host();
     const key = family === 'ipv4' ? 'net.ipv4.ip_forward' : 'net.ipv6.conf.all.forwarding';
     const v = h?.sysctls.value?.[key] ?? (family === 'ipv4' && h?.daemon.value?.ipv4Forwarding !== null && h?.daemon.value?.ipv4Forwarding !== undefined ? (h.daemon.value.ipv4Forwarding ? '1' : '0') : undefined);
     if (v === '1') add({ stage: 'forwarding', where: 'host', status: 'pass', detail: `${key}=1: the host routes between interfaces`, evidence: [`${key}=1`] });
@@ -500,7 +443,7 @@ export function analyzeReach(state: NetworkState, req: ReachRequest, ropts: Reac
   }
 
   function firewallStage(): FirewallTrace {
-    const t = traceBuilt(state, built, { from: req.from, to: req.to, port: port ?? 0, protocol: flowProto }, how);
+    const t = traceBuilt(view, built, { from, to, port: port ?? 0, protocol: flowProto }, how);
     fwHop(t, 'firewall', 'request');
     return t;
   }
@@ -512,28 +455,28 @@ export function analyzeReach(state: NetworkState, req: ReachRequest, ropts: Reac
    * to the container is followed.
    */
   function hostLocal(dstAddr: string): void {
-    const base = buildFlow(state, { from: 'host', to: 'host', port: port ?? 1, protocol: flowProto });
+    const base = buildFlow(view, { from: 'host', to: 'host', port: port ?? 1, protocol: flowProto });
     const icmp = protocol === 'icmp' ? { protocol: family === 'ipv4' ? 'icmp' : 'icmpv6', sport: null, dport: null, icmpType: family === 'ipv4' ? 8 : 128, icmpCode: 0 } : {};
-    const rs = hostRuleset(hostOf(state), family).ruleset;
-    const client = rs && protocol !== 'icmp' ? ephemeralRepresentative(rs, ephemeralRange(hostOf(state)).range) : null;
+    const rs = hostRuleset(view.host(), family).ruleset;
+    const client = rs && protocol !== 'icmp' ? ephemeralRepresentative(rs, view.ephemeralRange(view.host()).range) : null;
     target = { address: dstAddr, port };
     if (!base.packet) {
       add({ stage: 'firewall', where: 'netfilter', status: 'unknown', code: base.problem?.code ?? 'FLOW_UNBUILT', detail: base.problem?.message ?? 'the packet could not be built', evidence: [] });
       return;
     }
     const out: BuiltFlow = { ...base, packet: { ...base.packet, src: dstAddr, dst: dstAddr, sport: client, outIface: 'lo', ...icmp } };
-    const t = traceBuilt(state, out, { from: req.from, to: req.to, port: port ?? 0, protocol: flowProto }, how);
+    const t = traceBuilt(view, out, { from, to, port: port ?? 0, protocol: flowProto }, how);
     fwHop(t, 'firewall', 'request (OUTPUT)');
     const finalDst = t.finalPacket?.dst ?? dstAddr;
     const finalPort = port === null ? null : (t.finalPacket?.dport ?? port);
-    if (canonicalAddr(finalDst) !== canonicalAddr(dstAddr) && !hostHasAddress(state, finalDst)) {
+    if (canonicalAddr(finalDst) !== canonicalAddr(dstAddr) && !view.hostHasAddress(finalDst)) {
       // nat OUTPUT sent it to a container (a published port reached from the host itself).
       const dn = t.natSteps.find((n) => n.kind === 'DNAT');
-      const c = containerByAddress(state, finalDst);
+      const c = view.containerByAddress(finalDst);
       add({ stage: 'firewall', where: `netfilter ${dn?.table ?? 'nat'}/${dn?.chain ?? 'OUTPUT'}`, status: 'info', detail: `DNAT ${dstAddr}:${port ?? ''} → ${finalDst}:${finalPort ?? ''}${c ? ` (${bare(c.name)})` : ''}: a published port, translated in OUTPUT`, evidence: dn ? [dn.rule] : [] });
-      routeStage('host', finalDst, 'route', c ? `after DNAT to ${bare(c.name)}` : 'after DNAT');
-      const owner = c ? namespaceOwner(state, c) : null;
-      const bridge = c?.endpoints.map((e) => networkOf(state, e.networkId, e.networkName)).find((n) => n?.bridgeName)?.bridgeName ?? null;
+      routeStage(HOST, finalDst, 'route', c ? `after DNAT to ${bare(c.name)}` : 'after DNAT');
+      const owner = c ? view.namespaceOwner(c) : null;
+      const bridge = c?.endpoints.map((e) => view.network(e.networkId, e.networkName)).find((n) => n?.bridgeName)?.bridgeName ?? null;
       const reply: BuiltFlow = {
         from: base.to,
         to: base.from,
@@ -541,19 +484,19 @@ export function analyzeReach(state: NetworkState, req: ReachRequest, ropts: Reac
         problem: null,
         packet: { ...out.packet!, src: finalDst, dst: dstAddr, sport: protocol === 'icmp' ? null : finalPort, dport: client, ctState: 'ESTABLISHED', path: 'input', inIface: bridge, outIface: null, srcLocal: false, dstLocal: true, ...(protocol === 'icmp' ? { icmpType: family === 'ipv4' ? 0 : 129 } : {}), notes: [] },
       };
-      fwHop(traceBuilt(state, reply, { from: req.to, to: req.from, port: 0, protocol: flowProto, ctState: 'ESTABLISHED' }, how), 'return', 'the reply (ESTABLISHED)');
+      fwHop(traceBuilt(view, reply, { from: to, to: from, port: 0, protocol: flowProto, ctState: 'ESTABLISHED' }, how), 'return', 'the reply (ESTABLISHED)');
       destination = { kind: c ? 'container' : 'outside', name: c ? bare(c.name) : null, address: finalDst, port: finalPort };
       if (owner) listenerStage(`c:${owner.id}`, finalDst, finalPort);
       return;
     }
     add({ stage: 'namespace', where: 'host', status: 'pass', detail: `${from.label} and ${to.label} are the host's own network namespace: the packet loops back over lo`, evidence: [fromC ? `${bare(fromC.name)}: network mode host` : 'host'] });
     const back: BuiltFlow = { ...out, packet: { ...out.packet!, path: 'input', inIface: 'lo', outIface: null, natBound: true, notes: [] } };
-    fwHop(traceBuilt(state, back, { from: req.from, to: req.to, port: port ?? 0, protocol: flowProto }, how), 'firewall', 'request (in on lo)');
+    fwHop(traceBuilt(view, back, { from, to, port: port ?? 0, protocol: flowProto }, how), 'firewall', 'request (in on lo)');
     if (port !== null && protocol !== 'icmp') {
       const leg = proxyLeg(dstAddr, port, protocol);
       if (leg) {
         destination = { kind: 'container', name: bare(leg.container.name), address: leg.address, port: leg.port };
-        const owner = namespaceOwner(state, leg.container);
+        const owner = view.namespaceOwner(leg.container);
         if (owner) listenerStage(`c:${owner.id}`, leg.address, leg.port);
         return;
       }
@@ -588,14 +531,14 @@ export function analyzeReach(state: NetworkState, req: ReachRequest, ropts: Reac
     const replySrc = fwd?.finalPacket?.dst ?? p.dst;
     const replySport = protocol === 'icmp' ? null : (fwd?.finalPacket?.dport ?? port);
     // Where the request finally went out decides where the reply comes in.
-    const facts = hostFacts(hostOf(state), state);
-    const dnatTo = replySrc !== p.dst ? containerByAddress(state, replySrc) : null;
+    const facts = hostFacts(view.host(), state);
+    const dnatTo = replySrc !== p.dst ? view.containerByAddress(replySrc) : null;
     let outIf = p.outIface ?? null;
     let dstLocal = p.dstLocal === true;
     if (replySrc !== p.dst) {
       const r = facts.route(replySrc, family);
       const c = dnatTo;
-      const net = c?.endpoints.map((e) => networkOf(state, e.networkId, e.networkName)).find((n) => n?.bridgeName && n.ipam.configs.some(() => true));
+      const net = c?.endpoints.map((e) => view.network(e.networkId, e.networkName)).find((n) => n?.bridgeName && n.ipam.configs.some(() => true));
       outIf = net?.bridgeName ?? r?.outIface ?? null;
       dstLocal = r?.local === true;
     }
@@ -616,20 +559,20 @@ export function analyzeReach(state: NetworkState, req: ReachRequest, ropts: Reac
     };
     if (protocol === 'icmp') Object.assign(reply, { icmpType: family === 'ipv4' ? 0 : 129, icmpCode: 0 });
     const rb: BuiltFlow = { from: built.to, to: built.from, family, packet: reply, problem: null };
-    const t = traceBuilt(state, rb, { from: req.to, to: req.from, port: 0, protocol: flowProto, ctState: 'ESTABLISHED' }, how);
+    const t = traceBuilt(view, rb, { from: to, to: from, port: 0, protocol: flowProto, ctState: 'ESTABLISHED' }, how);
     fwHop(t, 'return', 'the reply (ESTABLISHED)');
     // Route back, for replies leaving a container.
     if (dnatTo || toOwner) {
       const back = dnatTo ?? toOwner!;
       if (back.networkMode.kind !== 'host' && (from.kind !== 'address' || fromNs.startsWith('c:') || fromNs === 'host')) {
-        routeStage(back.id, p.src, 'return', `reply from ${bare(back.name)}`);
+        routeStage(containerSubject(back), p.src, 'return', `reply from ${bare(back.name)}`);
       }
     }
   }
 
   /** A published port answered by docker-proxy on the host: the proxy's own connection to the container. */
   function proxyLeg(dst: string, p: number, proto: FlowProtocol): { container: Container; address: string; port: number } | null {
-    const { list } = listenersIn(state, 'host');
+    const { list } = listenersIn(view, 'host');
     const proxy = list?.find((l) => l.protocol === proto && l.port === p && l.process?.name === 'docker-proxy');
     const binding = state.containers
       .filter((c) => c.running)
@@ -641,9 +584,9 @@ export function analyzeReach(state: NetworkState, req: ReachRequest, ropts: Reac
     if (!addr) return null;
     add({ stage: 'proxy', where: 'host', status: 'info', detail: `docker-proxy (pid ${proxy.process!.pid}) accepts ${dst}:${p} and opens its own connection to ${bare(binding.c.name)} ${addr}:${binding.b.containerPort}`, evidence: [fmtListener(proxy)] });
     listening = 'unknown';
-    const leg = buildFlow(state, { from: 'host', to: binding.c.id, port: binding.b.containerPort, protocol: proto });
-    routeStage('host', addr, 'proxy', 'docker-proxy leg');
-    if (leg.packet) fwHop(traceBuilt(state, leg, { from: 'host', to: binding.c.id, port: binding.b.containerPort, protocol: proto }, how), 'proxy', 'docker-proxy leg');
+    const leg = buildFlow(view, { from: HOST, to: containerSubject(binding.c), port: binding.b.containerPort, protocol: proto });
+    routeStage(HOST, addr, 'proxy', 'docker-proxy leg');
+    if (leg.packet) fwHop(traceBuilt(view, leg, { from: HOST, to: containerSubject(binding.c), port: binding.b.containerPort, protocol: proto }, how), 'proxy', 'docker-proxy leg');
     return { container: binding.c, address: addr, port: binding.b.containerPort };
   }
 
@@ -683,7 +626,7 @@ export function analyzeReach(state: NetworkState, req: ReachRequest, ropts: Reac
     // One side is the host (or a host-mode container) and the other a macvlan/ipvlan endpoint.
     const hostSide = fromNs === 'host' || toNs === 'host';
     if ((net.driver === 'macvlan' || net.driver === 'ipvlan') && hostSide) {
-      const parentAddr = hostOf(state)?.interfaces.value?.find((i) => i.name === net.options.parent)?.addresses.find((a) => a.family === family)?.address ?? null;
+      const parentAddr = view.host()?.interfaces.value?.find((i) => i.name === net.options.parent)?.addresses.find((a) => a.family === family)?.address ?? null;
       const addr = toNs === 'host' ? (to.kind === 'address' ? to.address : parentAddr) : toOwner ? endpointAddress(toOwner, net) : null;
       target = addr ? { address: addr, port } : null;
       add({ stage: 'driver', where, status: 'block', code: net.driver === 'macvlan' ? 'MACVLAN_HOST_ISOLATION' : 'IPVLAN_HOST_ISOLATION', detail: `${net.driver} endpoints cannot talk to their own host through the parent interface ${net.options.parent ?? ''} (by design of the driver); give the host its own ${net.driver} sub-interface to reach them`.replace('  ', ' '), evidence: ev });
@@ -703,13 +646,13 @@ export function analyzeReach(state: NetworkState, req: ReachRequest, ropts: Reac
     const theirs = new Set(toOwner.endpoints.map((e) => e.networkId));
     const common = fromOwner.endpoints.filter((e) => theirs.has(e.networkId));
     const pick = common.find((e) => e.networkName === built.from.network) ?? common[0];
-    return pick ? networkOf(state, pick.networkId, pick.networkName) : null;
+    return pick ? view.network(pick.networkId, pick.networkName) : null;
   }
 
   function endpointNetwork(c: Container | null, name: string | null): Network | null {
     if (!c) return null;
     const ep = (name ? c.endpoints.find((e) => e.networkName === name) : null) ?? c.endpoints[0];
-    return ep ? networkOf(state, ep.networkId, ep.networkName) : null;
+    return ep ? view.network(ep.networkId, ep.networkName) : null;
   }
 }
 

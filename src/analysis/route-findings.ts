@@ -3,6 +3,7 @@
 // Pure: no I/O.
 
 import type { Container, Host, Network, NetworkState, Route } from '../model/types.js';
+import { viewOf } from '../model/view.js';
 import { type Prefix, containsPrefix, formatPrefix, parsePrefix } from '../net/addr.js';
 
 export interface Finding {
@@ -103,14 +104,13 @@ export function dockerSubnetsOverlap(state: NetworkState): Finding[] {
 
 export function missingDefaultRoute(state: NetworkState): Finding[] {
   const findings: Finding[] = [];
-  const nets = new Map(state.networks.map((n) => [n.id, n]));
-  const byName = new Map(state.networks.map((n) => [n.name, n]));
+  const view = viewOf(state);
   for (const c of state.containers) {
     if (!c.running || c.networkMode.kind === 'host' || c.networkMode.kind === 'none' || c.networkMode.kind === 'container') continue;
     const ns = c.netns.value;
     if (c.netns.status === 'unavailable' || !ns) continue;
     const external = c.endpoints
-      .map((e) => nets.get(e.networkId) ?? byName.get(e.networkName))
+      .map((e) => view.networkOf(e) ?? undefined)
       .filter((n): n is Network => !!n && !n.internal && n.driver !== 'null' && n.driver !== 'host');
     if (external.length === 0) continue;
     for (const family of ['ipv4', 'ipv6'] as const) {
@@ -145,18 +145,17 @@ function hostEgressMtu(host: Host, family: 'ipv4' | 'ipv6'): { dev: string; mtu:
 
 export function mtuMismatch(state: NetworkState): Finding[] {
   const findings: Finding[] = [];
-  const nets = new Map(state.networks.map((n) => [n.id, n]));
-  const hosts = new Map(state.hosts.map((h) => [h.id, h]));
+  const view = viewOf(state);
   // Group by (network, container MTU, host egress) so a network of 500 containers is one finding.
   const groups = new Map<string, { net: Network; mtu: number; egress: { dev: string; mtu: number }; containers: Container[] }>();
   for (const c of state.containers) {
     const ns = c.netns.value;
     if (!c.running || !ns || c.networkMode.kind === 'host' || c.networkMode.kind === 'container') continue;
-    const host = hosts.get(c.hostId) ?? state.hosts[0];
+    const host = view.host(c);
     if (!host) continue;
     const egress = hostEgressMtu(host, 'ipv4');
     for (const e of c.endpoints) {
-      const net = nets.get(e.networkId);
+      const net = view.networkOf(e);
       if (!net || net.internal || net.driver !== 'bridge') continue;
       const ifc = ns.interfaces.find((i) => i.addresses.some((a) => a.address === e.ipv4?.address || a.address === e.ipv6?.address));
       if (!ifc?.mtu || !egress || ifc.mtu <= egress.mtu) continue;

@@ -9,8 +9,9 @@
 // Missing evidence (routes, rules, a container's namespace) makes the verdict `unknown`, naming
 // what is missing. Pure: no I/O.
 
-import type { AddressFamily, Container, Host, NetInterface, Network, NetworkState, PolicyRule, Route } from '../model/types.js';
-import { type Addr, containsAddr, parseAddr, parsePrefix } from '../net/addr.js';
+import type { AddressFamily, Container, Host, NetInterface, PolicyRule, Route } from '../model/types.js';
+import { type StateInput, type StateView, type Subject, asView, containerName } from '../model/view.js';
+import { type Addr, canonicalAddr, containsAddr, parseAddr, parsePrefix } from '../net/addr.js';
 import { type FailureKind, type LookupResult, type RouteErrno, type RuleStep, ERRNO_MESSAGE, defaultRules, describeRule, routeLookup } from './route-lookup.js';
 import { type NatNote, egressNat } from './route-nat.js';
 
@@ -62,136 +63,8 @@ export interface RouteTrace {
   assumptions: string[];
 }
 
-export class RouteSubjectError extends Error {}
-
-// ---------------------------------------------------------------------------------------------
-// Index over a state, built once per state object.
-
-interface EndpointRef {
-  container: Container;
-  network: Network | null;
-  address: string;
-}
-
-interface StateIndex {
-  byName: Map<string, Container>;
-  byId: Map<string, Container>;
-  containers: Container[];
-  /** Container ids sorted, for id-prefix lookups by binary search. */
-  sortedIds: string[];
-  byAddress: Map<string, EndpointRef[]>;
-  networksByName: Map<string, Network>;
-  networksById: Map<string, Network>;
-  networksByBridge: Map<string, Network>;
-  hostsById: Map<string, Host>;
-}
-
-const indexCache = new WeakMap<NetworkState, StateIndex>();
-
-function indexState(state: NetworkState): StateIndex {
-  const hit = indexCache.get(state);
-  if (hit) return hit;
-  const idx: StateIndex = {
-    byName: new Map(),
-    byId: new Map(),
-    containers: state.containers,
-    sortedIds: state.containers.map((c) => c.id).sort(),
-    byAddress: new Map(),
-    networksByName: new Map(),
-    networksById: new Map(),
-    networksByBridge: new Map(),
-    hostsById: new Map(state.hosts.map((h) => [h.id, h])),
-  };
-  for (const n of state.networks) {
-    idx.networksByName.set(n.name, n);
-    idx.networksById.set(n.id, n);
-    if (n.bridgeName) idx.networksByBridge.set(n.bridgeName, n);
-  }
-  for (const c of state.containers) {
-    idx.byName.set(c.name.replace(/^\//, ''), c);
-    idx.byId.set(c.id, c);
-    for (const e of c.endpoints) {
-      const network = idx.networksById.get(e.networkId) ?? idx.networksByName.get(e.networkName) ?? null;
-      for (const a of [e.ipv4, e.ipv6]) {
-        if (!a) continue;
-        const key = canonical(a.address);
-        const list = idx.byAddress.get(key);
-        const ref = { container: c, network, address: key };
-        if (list) list.push(ref);
-        else idx.byAddress.set(key, [ref]);
-      }
-    }
-  }
-  indexCache.set(state, idx);
-  return idx;
-}
-
-function canonical(address: string): string {
-  const a = parseAddr(address);
-  if (!a || a.family === 'ipv4') return address;
-  // normalize IPv6 text so lookups by address agree
-  return a.value.toString(16);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Subjects
-
-export type Subject =
-  | { kind: 'host'; label: string }
-  | { kind: 'container'; label: string; container: Container }
-  | { kind: 'address'; label: string; address: string };
-
-export function resolveSubject(state: NetworkState, text: string): Subject {
-  const idx = indexState(state);
-  if (text === 'host') return { kind: 'host', label: 'host' };
-  const addr = parseAddr(text);
-  if (addr) return { kind: 'address', label: text, address: text };
-  const name = text.replace(/^\//, '');
-  const byName = idx.byName.get(name);
-  if (byName) return { kind: 'container', label: byName.name, container: byName };
-  const exact = idx.byId.get(text);
-  if (exact) return { kind: 'container', label: exact.name, container: exact };
-  if (/^[0-9a-f]{3,64}$/i.test(text)) {
-    const matches = idsWithPrefix(idx, text.toLowerCase());
-    if (matches.length === 1) return { kind: 'container', label: idx.byId.get(matches[0]!)!.name, container: idx.byId.get(matches[0]!)! };
-    if (matches.length > 1) throw new RouteSubjectError(`"${text}" matches ${matches.length} containers; give more of the id`);
-  }
-  throw new RouteSubjectError(`no container, address or "host" called "${text}" in this state`);
-}
-
-function idsWithPrefix(idx: StateIndex, prefix: string): string[] {
-  const ids = idx.sortedIds;
-  let lo = 0;
-  let hi = ids.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (ids[mid]! < prefix) lo = mid + 1;
-    else hi = mid;
-  }
-  const out: string[] = [];
-  for (let i = lo; i < ids.length && ids[i]!.startsWith(prefix) && out.length < 2; i++) out.push(ids[i]!);
-  return out;
-}
-
-function hostOf(state: NetworkState, c: Container | null): Host | null {
-  const idx = indexState(state);
-  if (c) return idx.hostsById.get(c.hostId) ?? state.hosts[0] ?? null;
-  return state.hosts[0] ?? null;
-}
-
-/** The container whose namespace `c` runs in (itself, or the target of `container:` mode). Exported for reach. */
-export function namespaceOwner(state: NetworkState, c: Container): Container | null {
-  let cur: Container = c;
-  for (let i = 0; i < 8 && cur.networkMode.kind === 'container'; i++) {
-    const ref = cur.networkMode.container;
-    const idx = indexState(state);
-    const byPrefix = idsWithPrefix(idx, ref);
-    const next = idx.byId.get(ref) ?? idx.byName.get(ref.replace(/^\//, '')) ?? (byPrefix.length === 1 ? idx.byId.get(byPrefix[0]!) : undefined);
-    if (!next) return null;
-    cur = next;
-  }
-  return cur;
-}
+// Subjects come from the state view (src/model/view.ts): one resolution rule set for every question.
+export type { Subject } from '../model/view.js';
 
 function pickAddress(c: Container, family: AddressFamily | null, prefer: Set<string>): string | null {
   const eps = c.endpoints.length < 2 ? c.endpoints : [...c.endpoints].sort((a, b) => Number(prefer.has(b.networkName)) - Number(prefer.has(a.networkName)));
@@ -292,10 +165,22 @@ export interface TraceOptions {
   family?: AddressFamily;
 }
 
-export function traceRoute(state: NetworkState, fromText: string, toText: string, opts: TraceOptions = {}): RouteTrace {
-  const idx = indexState(state);
-  const from = resolveSubject(state, fromText);
-  const to = resolveSubject(state, toText);
+/** A route question: FROM and TO as text (resolved with the view's rules) or already resolved subjects. */
+export interface RouteRequest {
+  from: string | Subject;
+  to: string | Subject;
+  /** Force the address family when TO is a container or the host with addresses in both. */
+  family?: AddressFamily;
+}
+
+export function traceRoute(input: StateInput, fromArg: string | Subject, toArg: string | Subject, opts: TraceOptions = {}): RouteTrace {
+  return routePath(asView(input), { from: fromArg, to: toArg, ...(opts.family ? { family: opts.family } : {}) });
+}
+
+export function routePath(sv: StateView, req: RouteRequest): RouteTrace {
+  const opts: TraceOptions = req.family ? { family: req.family } : {};
+  const from = typeof req.from === 'string' ? sv.resolve(req.from) : req.from;
+  const to = typeof req.to === 'string' ? sv.resolve(req.to, { from: from.kind === 'container' ? from.container : null }) : req.to;
   const assumptions: string[] = [];
   const reasons: RouteReason[] = [];
   const hops: RouteHop[] = [];
@@ -304,17 +189,17 @@ export function traceRoute(state: NetworkState, fromText: string, toText: string
   let nsOwner: Container | null = null;
   let fromHostMode = from.kind === 'host';
   if (from.kind === 'container') {
-    nsOwner = namespaceOwner(state, from.container);
+    nsOwner = sv.namespaceOwner(from.container);
     if (nsOwner && nsOwner.networkMode.kind === 'host') fromHostMode = true;
   }
-  const host = hostOf(state, from.kind === 'container' ? from.container : to.kind === 'container' ? to.container : null);
+  const host = from.kind === 'container' ? sv.host(from.container) : to.kind === 'container' ? sv.host(to.container) : sv.host();
   const preferNets = new Set((nsOwner ?? (from.kind === 'container' ? from.container : null))?.endpoints.map((e) => e.networkName) ?? []);
 
   // Destination address.
   let dst: string | null = null;
   if (to.kind === 'address') dst = to.address;
   else if (to.kind === 'container') {
-    const owner = namespaceOwner(state, to.container) ?? to.container;
+    const owner = sv.namespaceOwner(to.container) ?? to.container;
     if (owner.networkMode.kind === 'host') dst = firstHostAddress(host, opts.family ?? 'ipv4');
     else dst = pickAddress(owner, opts.family ?? null, preferNets);
   } else {
@@ -340,8 +225,8 @@ export function traceRoute(state: NetworkState, fromText: string, toText: string
   let src: string | null = null;
   let iif: string | null = null;
   if (from.kind === 'address') {
-    const owner = idx.byAddress.get(canonical(from.address))?.[0];
-    if (owner) return traceRoute(state, owner.container.id, toText, opts);
+    const owner = sv.containerByAddress(from.address);
+    if (owner) return routePath(sv, { ...req, from: { kind: 'container', label: containerName(owner), container: owner, matchedBy: 'address' }, to });
     // An outside address: the packet arrives on the host through the interface that routes back to it.
     view = hostView(host);
     if (view.missing) return missingVerdict(view.missing);
@@ -394,9 +279,9 @@ export function traceRoute(state: NetworkState, fromText: string, toText: string
   const owner = nsOwner!;
   const dev = res1.route.dev;
   const ifc = view.interfaces?.find((i) => i.name === dev) ?? null;
-  const ep = owner.endpoints.find((e) => ifc?.addresses.some((a) => canonical(a.address) === canonical(e.ipv4?.address ?? '') || canonical(a.address) === canonical(e.ipv6?.address ?? '')))
-    ?? owner.endpoints.find((e) => (src && (canonical(e.ipv4?.address ?? '') === canonical(src) || canonical(e.ipv6?.address ?? '') === canonical(src))));
-  const net = ep ? idx.networksById.get(ep.networkId) ?? idx.networksByName.get(ep.networkName) ?? null : null;
+  const ep = owner.endpoints.find((e) => ifc?.addresses.some((a) => canonicalAddr(a.address) === canonicalAddr(e.ipv4?.address ?? '') || canonicalAddr(a.address) === canonicalAddr(e.ipv6?.address ?? '')))
+    ?? owner.endpoints.find((e) => (src && (canonicalAddr(e.ipv4?.address ?? '') === canonicalAddr(src) || canonicalAddr(e.ipv6?.address ?? '') === canonicalAddr(src))));
+  const net = ep ? sv.networkOf(ep) : null;
   if (!net) {
     hop1.step = 'unknown';
     reasons.push({ code: 'ROUTE_DEVICE_UNMAPPED', message: `${dev ?? 'the output device'} in ${owner.name} does not map to a known Docker network endpoint` });
@@ -412,14 +297,14 @@ export function traceRoute(state: NetworkState, fromText: string, toText: string
   }
   const bridge = net.bridgeName;
   // On the bridge: a container endpoint holding the next hop gets it directly.
-  const peer = (idx.byAddress.get(canonical(nextHop)) ?? []).find((r) => r.network?.id === net.id);
+  const peer = sv.endpointsByAddress(nextHop).find((r) => r.network?.id === net.id);
   const gwIsBridge = addressOnInterface(host, bridge, nextHop) || ep?.gateway === nextHop || ep?.ipv6Gateway === nextHop;
   if (peer && !gwIsBridge) {
     const d = emptyHop(`bridge:${bridge}`, 'deliver', dst, src);
     d.iif = bridge;
     d.oif = bridge;
     d.mtu = ifaceMtu(hostView(host).interfaces, bridge);
-    d.note = canonical(nextHop) === canonical(dst) ? `delivered on ${bridge} to ${peer.container.name} (${dst})` : `bridged to next hop ${peer.container.name} (${nextHop}); not traced inside it`;
+    d.note = canonicalAddr(nextHop) === canonicalAddr(dst) ? `delivered on ${bridge} to ${peer.container.name} (${dst})` : `bridged to next hop ${peer.container.name} (${nextHop}); not traced inside it`;
     hops.push(d);
     return finishMtu(result('routed', family, null, src));
   }
@@ -456,11 +341,11 @@ export function traceRoute(state: NetworkState, fromText: string, toText: string
       return finishMtu(result('unknown', family, null, s));
     }
     const out = res.route.dev;
-    const outNet = out ? idx.networksByBridge.get(out) : undefined;
+    const outNet = out ? sv.networkByBridge(out) : null;
     if (outNet) {
       if (inIf !== null) hop.note = `forwarded by the host from ${inIf} to ${out} (network ${outNet.name})`;
       else hop.note = `sent by the host on ${out} (network ${outNet.name})`;
-      const target = (idx.byAddress.get(canonical(res.route.gateway ?? dst!)) ?? []).find((r) => r.network?.id === outNet.id);
+      const target = sv.endpointsByAddress(res.route.gateway ?? dst!).find((r) => r.network?.id === outNet.id);
       const d = emptyHop(`bridge:${out}`, target ? 'deliver' : 'unknown', dst!, s);
       d.iif = out;
       d.oif = out;

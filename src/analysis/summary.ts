@@ -1,5 +1,6 @@
 // What `snapshot show` reports: a compact, stable summary of a snapshot. Pure.
 
+import { type StateView, viewOf } from '../model/view.js';
 import type { Container, Host, NetworkMode, PortBinding, Section, Snapshot } from '../model/types.js';
 
 export interface EvidenceStatus {
@@ -54,7 +55,7 @@ export interface SnapshotSummary {
   containers: ContainerSummary[];
 }
 
-export function describeNetworkMode(mode: NetworkMode, containersById?: Map<string, Container>): string {
+export function describeNetworkMode(mode: NetworkMode, view?: StateView): string {
   switch (mode.kind) {
     case 'network':
       return mode.network;
@@ -65,7 +66,7 @@ export function describeNetworkMode(mode: NetworkMode, containersById?: Map<stri
     case 'none':
       return 'none';
     case 'container': {
-      const target = containersById?.get(mode.container);
+      const target = view?.containerRef(mode.container);
       return `container:${target ? target.name : mode.container.slice(0, 12)}`;
     }
   }
@@ -94,7 +95,7 @@ function hostEvidence(h: Host): EvidenceStatus[] {
 
 export function summarizeSnapshot(snapshot: Snapshot): SnapshotSummary {
   const { state } = snapshot;
-  const byId = new Map(state.containers.map((c) => [c.id, c]));
+  const view = viewOf(state);
   const attached = new Map<string, number>();
   for (const c of state.containers) for (const e of c.endpoints) attached.set(e.networkId, (attached.get(e.networkId) ?? 0) + 1);
   return {
@@ -129,7 +130,7 @@ export function summarizeSnapshot(snapshot: Snapshot): SnapshotSummary {
       name: c.name,
       state: c.state,
       image: c.image,
-      networkMode: describeNetworkMode(c.networkMode, byId),
+      networkMode: describeNetworkMode(c.networkMode, view),
       addresses: c.endpoints.map((e) => ({
         network: e.networkName,
         ipv4: e.ipv4 ? `${e.ipv4.address}/${e.ipv4.prefixLength}` : null,

@@ -145,3 +145,31 @@ export function isValidCidr(text: string): boolean {
   const ipn = ipNum();
   return text.includes(':') ? ipn.Validator.isValidIPv6CidrRange(text)[0] : parsePrefix(text) !== null && text.includes('/');
 }
+
+/** 'ipv4', 'ipv6', or null when the text is not an address. */
+export function familyOf(text: string): Family | null {
+  return parseAddr(text)?.family ?? null;
+}
+
+const canonCache = new Map<string, string>();
+/**
+ * The canonical text of an address (dotted quad; RFC 5952 for IPv6), usable as a map key so that
+ * `fd00::0001` and `fd00::1` are one address. Text that is not an address comes back unchanged.
+ */
+export function canonicalAddr(text: string): string {
+  const hit = canonCache.get(text);
+  if (hit !== undefined) return hit;
+  const a = parseAddr(text);
+  const out = a ? formatAddr(a) : text;
+  if (canonCache.size > 200_000) canonCache.clear();
+  canonCache.set(text, out);
+  return out;
+}
+
+/** 127.0.0.0/8, ::1, and IPv4-mapped loopback (::ffff:127.x.y.z). */
+export function isLoopback(text: string): boolean {
+  const a = parseAddr(text);
+  if (!a) return false;
+  if (a.family === 'ipv4') return a.value >> 24n === 127n;
+  return a.value === 1n || a.value >> 24n === 0xffff7fn;
+}

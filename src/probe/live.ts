@@ -3,6 +3,7 @@
 // (concurrency, per-probe timeout, overall deadline, Ctrl-C), and holds each outcome against its
 // prediction. Commands call this; the analyses stay free of I/O.
 
+import { viewOf } from '../model/view.js';
 import type { Container, NetworkState } from '../model/types.js';
 import type { ReachResult } from '../analysis/reach.js';
 import type { MatrixResult } from '../analysis/matrix.js';
@@ -39,12 +40,12 @@ export interface ProbedReach {
 }
 
 function sourceOf(state: NetworkState, r: ReachResult): Container | 'host' | null {
-  if (r.from === 'host') return 'host';
-  const bare = (n: string) => (n.startsWith('/') ? n.slice(1) : n);
-  const byName = state.containers.find((c) => bare(c.name) === r.from);
-  if (byName) return byName.networkMode.kind === 'host' ? 'host' : byName;
-  for (const c of state.containers) for (const e of c.endpoints) if (e.ipv4?.address === r.from || e.ipv6?.address === r.from) return c;
-  return null;
+  const view = viewOf(state);
+  const ref = r.fromRef;
+  if (ref.kind === 'host') return 'host';
+  const c = ref.kind === 'container' ? view.container(ref.id) : view.containerByAddress(ref.address);
+  if (!c) return null;
+  return c.networkMode.kind === 'host' ? 'host' : c;
 }
 
 /**

@@ -20,7 +20,7 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { addressOwner } from '../analysis/probe-scope.js';
-import { netnsOwner } from '../analysis/dns/lookup.js';
+import { viewOf } from '../model/view.js';
 import type { Container, NetworkState } from '../model/types.js';
 import { containsAddr, formatAddr, parseAddr, parsePrefix, type Addr, type Prefix } from '../net/addr.js';
 import { pidBelongsToContainer } from '../sources/host/container-files.js';
@@ -96,8 +96,8 @@ export function neighbourEntries(state: NetworkState, source: Container | null, 
     if (hop) add({ ns: srcNs, address: hop });
     // The reply: the target's namespace resolves whoever it answers.
     if (owner?.kind === 'container') {
-      const c = state.containers.find((x) => x.id === owner.containerId);
-      const peer = c ? netnsOwner(state, c) : null;
+      const c = viewOf(state).container(owner.containerId);
+      const peer = c ? viewOf(state).namespaceOwner(c) : null;
       if (!peer || peer.id === srcNs) continue;
       const peerAtt = attachments(peer).filter((a) => containsAddr(a.prefix, dst));
       // The source's own address on the target's subnet, else the target answers through its gateway.
@@ -223,7 +223,7 @@ export function hostNeighbourTables(state: NetworkState, endpoint: string, env: 
     if (ns === 'host') return Promise.resolve('self');
     let p = owned.get(ns);
     if (!p) {
-      const c = state.containers.find((x) => x.id === ns);
+      const c = viewOf(state).container(ns);
       const pid = c?.running ? c.pid : null;
       p = pid ? pidBelongsToContainer(pid, ns).then((ok) => (ok ? String(pid) : null)) : Promise.resolve(null);
       owned.set(ns, p);

@@ -18,7 +18,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { netnsOwner } from '../analysis/dns/lookup.js';
+import { viewOf } from '../model/view.js';
 import { probeScopeRefusal } from '../analysis/probe-scope.js';
 import type { Container, NetworkState } from '../model/types.js';
 import type { EngineClient, StreamFrame } from '../sources/docker/engine.js';
@@ -314,7 +314,7 @@ function usedSidecar(ctx: ProbeContext, out: ProbeOutcome[]): boolean {
 
 function sourceOf(state: NetworkState, from: ProbeFrom): SourceInfo {
   if (from === 'host') return { name: 'host', container: null };
-  const owner = netnsOwner(state, from) ?? from;
+  const owner = viewOf(state).namespaceOwner(from) ?? from;
   return { name: owner.name, container: owner };
 }
 

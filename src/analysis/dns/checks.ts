@@ -12,7 +12,9 @@
 
 import type { Container, NetworkState } from '../../model/types.js';
 import { parseResolverOptions } from '../../dns/search.js';
-import { EMBEDDED_DNS, endpointNames, isLoopback, isUserDefined, netnsOwner, networkOf, parseExtServers, userEndpoints } from './lookup.js';
+import { EMBEDDED_DNS, endpointNames, isUserDefined, parseExtServers } from './lookup.js';
+import { viewOf } from '../../model/view.js';
+import { isLoopback } from '../../net/addr.js';
 import type { DnsFinding } from './types.js';
 
 const PUBLIC_FALLBACK = new Set(['8.8.8.8', '8.8.4.4', '2001:4860:4860::8888', '2001:4860:4860::8844']);
@@ -118,8 +120,8 @@ export function dnsChecks(state: NetworkState): DnsFinding[] {
 
   // --- default bridge only
   const bridgeOnly = running.filter((c) => {
-    const o = netnsOwner(state, c);
-    return o === c && c.endpoints.length > 0 && c.endpoints.every((e) => !isUserDefined(networkOf(state, e), e)) && c.networkMode.kind !== 'host';
+    const o = viewOf(state).namespaceOwner(c);
+    return o === c && c.endpoints.length > 0 && c.endpoints.every((e) => !isUserDefined(viewOf(state).networkOf(e), e)) && c.networkMode.kind !== 'host';
   });
   if (bridgeOnly.length >= 2) {
     out.push({
@@ -137,9 +139,9 @@ export function dnsChecks(state: NetworkState): DnsFinding[] {
   for (const c of running) {
     const rc = c.resolvConf.value;
     if (!rc || c.networkMode.kind === 'container') continue;
-    const user = userEndpoints(state, c).length > 0 && c.networkMode.kind !== 'host' && c.networkMode.kind !== 'none';
-    const internalOnly = c.endpoints.length > 0 && c.endpoints.every((e) => networkOf(state, e)?.internal ?? false);
-    const subnets = c.endpoints.flatMap((e) => networkOf(state, e)?.ipam.configs.map((x) => x.subnet).filter((s): s is string => !!s) ?? []);
+    const user = viewOf(state).userEndpoints(c).length > 0 && c.networkMode.kind !== 'host' && c.networkMode.kind !== 'none';
+    const internalOnly = c.endpoints.length > 0 && c.endpoints.every((e) => viewOf(state).networkOf(e)?.internal ?? false);
+    const subnets = c.endpoints.flatMap((e) => viewOf(state).networkOf(e)?.ipam.configs.map((x) => x.subnet).filter((s): s is string => !!s) ?? []);
     const check = (ns: string, via: string) => {
       if (c.networkMode.kind === 'host') return;
       if (isLoopback(ns) && ns !== EMBEDDED_DNS) {

@@ -1,62 +1,18 @@
 // Model lookups the DNS analysis needs: containers by reference, networks of an endpoint, and what
 // Docker's embedded DNS server (127.0.0.11) answers for a name from a given container.
 
-import type { Container, Endpoint, Network, NetworkState } from '../../model/types.js';
+import type { Container, Endpoint, NetworkState } from '../../model/types.js';
+import { endpointNames, viewOf } from '../../model/view.js';
 
 export const EMBEDDED_DNS = '127.0.0.11';
 /** TTL the embedded DNS gives container records. */
 export const EMBEDDED_TTL = 600;
 
-export function findContainer(state: NetworkState, ref: string): Container | null {
-  const r = ref.replace(/^\//, '');
-  const byName = state.containers.find((c) => c.name === r);
-  if (byName) return byName;
-  const byId = state.containers.filter((c) => r.length >= 1 && c.id.startsWith(r.toLowerCase()));
-  return byId.length === 1 ? byId[0]! : null;
-}
-
-export function networkOf(state: NetworkState, ep: Endpoint): Network | null {
-  return state.networks.find((n) => (ep.networkId && n.id === ep.networkId) || n.name === ep.networkName) ?? null;
-}
-
-export function isDefaultBridge(n: Network | null, ep?: Endpoint): boolean {
-  if (n) return n.name === 'bridge' || n.options['com.docker.network.bridge.default_bridge'] === 'true' || n.bridgeName === 'docker0';
-  return ep?.networkName === 'bridge';
-}
-
-/** Networks whose members get Docker's embedded DNS: user-defined, not host/none/default bridge. */
-export function isUserDefined(n: Network | null, ep?: Endpoint): boolean {
-  const name = n?.name ?? ep?.networkName ?? '';
-  if (name === 'host' || name === 'none') return false;
-  if (n && (n.driver === 'host' || n.driver === 'null')) return false;
-  return !isDefaultBridge(n, ep);
-}
-
-/** The container whose network namespace (and resolv.conf/hosts) `c` uses: itself, or its `container:` target. */
-export function netnsOwner(state: NetworkState, c: Container): Container | null {
-  let cur = c;
-  for (let i = 0; i < 8; i++) {
-    if (cur.networkMode.kind !== 'container') return cur;
-    const ref = cur.networkMode.container;
-    const next = findContainer(state, ref);
-    if (!next) return null;
-    cur = next;
-  }
-  return null;
-}
-
-export function userEndpoints(state: NetworkState, c: Container): Array<{ ep: Endpoint; net: Network | null }> {
-  return c.endpoints.map((ep) => ({ ep, net: networkOf(state, ep) })).filter((x) => isUserDefined(x.net, x.ep));
-}
+// Names, namespace owners and networks of endpoints come from the state view (src/model/view.ts).
+export { endpointNames, isDefaultBridge, isUserDefined } from '../../model/view.js';
 
 function lc(s: string): string {
   return s.toLowerCase().replace(/\.$/, '');
-}
-
-/** Names the embedded DNS answers for an endpoint (DNSNames, else name + aliases + short id). */
-export function endpointNames(c: Container, ep: Endpoint): string[] {
-  const names = ep.dnsNames.length ? ep.dnsNames : [c.name, ...ep.aliases, c.id.slice(0, 12)];
-  return [...new Set(names.filter(Boolean).map(lc))];
 }
 
 export interface EmbeddedMember {
@@ -115,7 +71,7 @@ function expand6(ip: string): string {
  */
 export function embeddedLookup(state: NetworkState, from: Container, qname: string, type: string): EmbeddedResult {
   const name = lc(qname);
-  const nets = userEndpoints(state, from);
+  const nets = viewOf(state).userEndpoints(from);
   if (type === 'PTR') {
     let ip: string | null = null;
     const v4 = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\.in-addr\.arpa$/.exec(name);
@@ -208,6 +164,3 @@ export function parseExtServers(raw: string): Array<{ address: string; from: 'ho
     });
 }
 
-export function isLoopback(ip: string): boolean {
-  return /^127\./.test(ip) || ip === '::1';
-}

@@ -11,15 +11,13 @@ import {
   EMBEDDED_TTL,
   dockerNameHolders,
   embeddedLookup,
-  findContainer,
-  isLoopback,
   isUserDefined,
-  netnsOwner,
-  networkOf,
   parseExtServers,
-  userEndpoints,
   type EmbeddedMember,
 } from './lookup.js';
+import { InputError } from '../../model/errors.js';
+import { viewOf } from '../../model/view.js';
+import { isLoopback } from '../../net/addr.js';
 import type { DnsPrediction, DnsReason, PredictedAnswer, PredictedStep, ResolverView, StepOutcome } from './types.js';
 
 export interface PredictInput {
@@ -31,7 +29,8 @@ export interface PredictInput {
   flavour?: ResolverFlavour;
 }
 
-export class DnsPredictError extends Error {}
+/** A question the predictor cannot ask (e.g. --from is not a container). */
+export class DnsPredictError extends InputError {}
 
 function lc(s: string): string {
   return s.toLowerCase().replace(/\.+$/, '');
@@ -108,15 +107,16 @@ export function predictResolution(state: NetworkState, input: PredictInput): Dns
   const qname = isPtr && reverseOf(input.name) ? reverseOf(input.name)! : lc(input.name);
   if (!input.from) return withoutContainer(state, { ...input, type }, qname);
 
-  const from = findContainer(state, input.from);
-  if (!from) throw new DnsPredictError(`no container "${input.from}" (by name or id prefix)`);
+  const subject = viewOf(state).resolve(input.from);
+  if (subject.kind !== 'container') throw new DnsPredictError(`--from ${input.from} is not a container: the resolver steps are a container's (leave --from out to ask as the host)`);
+  const from = subject.container;
   const reasons: DnsReason[] = [];
   const missing: string[] = [];
   const steps: PredictedStep[] = [];
   const add = (s: Omit<PredictedStep, 'index'>) => steps.push({ index: steps.length, ...s });
   const base = { name: input.name, type, qname, from: { id: from.id, name: from.name } };
 
-  const owner = netnsOwner(state, from);
+  const owner = viewOf(state).namespaceOwner(from);
   if (!owner) {
     reasons.push({ code: 'NETNS_OWNER_MISSING', severity: 'error', message: `${from.name} shares the network namespace of a container that is not in the state` });
     missing.push('the container whose namespace is shared');
@@ -177,7 +177,7 @@ export function predictResolution(state: NetworkState, input: PredictInput): Dns
       if (derived) reasons.push({ code: 'HOSTS_FILE_DERIVED', severity: 'info', message: `/etc/hosts was not captured; the answer comes from the container's --add-host configuration` });
       if (fromExtra) reasons.push({ code: 'EXTRA_HOSTS_ANSWER', severity: 'info', message: `"${input.name}" is pinned by --add-host; DNS is never asked` });
       // A hosts entry that shadows a container name the embedded DNS would answer differently.
-      const emb = mode !== 'host' && mode !== 'none' && userEndpoints(state, owner).length ? embeddedLookup(state, owner, qname, type) : null;
+      const emb = mode !== 'host' && mode !== 'none' && viewOf(state).userEndpoints(owner).length ? embeddedLookup(state, owner, qname, type) : null;
       if (emb && emb.kind === 'answer' && !emb.data.every((d) => hostsAnswers.some((a) => a.data === d))) {
         reasons.push({ code: 'HOSTS_SHADOWS_DNS', severity: 'warning', message: `/etc/hosts says ${hostsAnswers.map((a) => a.data).join(', ')} but Docker's DNS would answer ${emb.data.join(', ')}` });
       }
@@ -190,7 +190,7 @@ export function predictResolution(state: NetworkState, input: PredictInput): Dns
   let search: string[] = [];
   let options: string[] = [];
   let upstreams: ResolverView['upstreams'] = [];
-  const userNets = mode === 'host' || mode === 'none' ? [] : userEndpoints(state, owner);
+  const userNets = mode === 'host' || mode === 'none' ? [] : viewOf(state).userEndpoints(owner);
   const hasEmbedded = userNets.length > 0;
   if (input.server) {
     nameservers = [input.server];
@@ -248,8 +248,8 @@ export function predictResolution(state: NetworkState, input: PredictInput): Dns
   if (opts.rotate && effectiveServers.length > 1) reasons.push({ code: 'RESOLVER_ROTATE', severity: 'info', message: 'options rotate: the first server asked varies per query' });
 
   // ---- 4. per candidate, per nameserver
-  const internalOnly = userNets.length > 0 && userNets.every((x) => x.net?.internal) && owner.endpoints.every((e) => networkOf(state, e)?.internal ?? false);
-  const subnets = owner.endpoints.flatMap((e) => networkOf(state, e)?.ipam.configs.map((c) => c.subnet).filter((s): s is string => !!s) ?? []);
+  const internalOnly = userNets.length > 0 && userNets.every((x) => x.net?.internal) && owner.endpoints.every((e) => viewOf(state).networkOf(e)?.internal ?? false);
+  const subnets = owner.endpoints.flatMap((e) => viewOf(state).networkOf(e)?.ipam.configs.map((c) => c.subnet).filter((s): s is string => !!s) ?? []);
   const major = daemonMajor(state);
   const reasonOnce = (r: DnsReason) => {
     if (!reasons.some((x) => x.code === r.code && x.message === r.message)) reasons.push(r);
@@ -436,7 +436,7 @@ function explainDockerName(
   const mine = new Set(owner.endpoints.map((e) => e.networkName));
   const targetNames = holders.map((h) => h.container.name).join(', ');
   if (!hasEmbedded) {
-    const onlyBridge = owner.endpoints.length > 0 && owner.endpoints.every((e) => !isUserDefined(networkOf(state, e), e));
+    const onlyBridge = owner.endpoints.length > 0 && owner.endpoints.every((e) => !isUserDefined(viewOf(state).networkOf(e), e));
     reasons.push({
       code: 'DEFAULT_BRIDGE_NO_DNS',
       severity: 'error',

@@ -3,9 +3,9 @@
 // on shared networks so they talk; a blocked path there is almost always a mistake (a DOCKER-USER
 // rule, icc=false, a stale firewall). Uses the reach analysis (lean); pure: no I/O.
 
-import type { Container, NetworkState } from '../../model/types.js';
+import type { Container } from '../../model/types.js';
 import { analyzeReach } from '../reach.js';
-import { namespaceOwner } from '../route.js';
+import { asView, type StateInput } from '../../model/view.js';
 import type { Gap, StateCheckResult } from './state-checks.js';
 import type { Finding } from './types.js';
 
@@ -20,7 +20,9 @@ function servicePorts(c: Container): Array<{ port: number; protocol: 'tcp' | 'ud
   return [...seen.values()].sort((a, b) => a.port - b.port);
 }
 
-export function composeSiblingUnreachable(state: NetworkState): StateCheckResult {
+export function composeSiblingUnreachable(input: StateInput): StateCheckResult {
+  const view = asView(input);
+  const state = view.state;
   const findings: Finding[] = [];
   const gaps: Gap[] = [];
   const byProject = new Map<string, Container[]>();
@@ -34,17 +36,17 @@ export function composeSiblingUnreachable(state: NetworkState): StateCheckResult
   for (const [project, members] of byProject) {
     if (members.length < 2) continue;
     for (const a of members) {
-      const ao = namespaceOwner(state, a);
+      const ao = view.namespaceOwner(a);
       if (!ao) continue;
       for (const b of members) {
         if (a === b) continue;
-        const bo = namespaceOwner(state, b);
+        const bo = view.namespaceOwner(b);
         if (!bo || bo === ao) continue;
         const shared = ao.endpoints.filter((e) => bo.endpoints.some((f) => f.networkId === e.networkId)).map((e) => e.networkName);
         if (shared.length === 0) continue; // not meant to talk directly
         const blocked: Array<{ spec: string; code: string; message: string }> = [];
         for (const p of servicePorts(b)) {
-          const r = analyzeReach(state, { from: a.id, to: b.id, port: p.port, protocol: p.protocol }, { lean: true });
+          const r = analyzeReach(view, { from: { kind: 'container', label: bare(a.name), container: a, matchedBy: 'id' }, to: { kind: 'container', label: bare(b.name), container: b, matchedBy: 'id' }, port: p.port, protocol: p.protocol }, { lean: true });
           if (r.verdict === 'blocked') blocked.push({ spec: `${p.port}/${p.protocol}`, code: r.blocking[0]!.code, message: r.blocking[0]!.message });
           else if (r.verdict === 'unknown') for (const x of r.reasons) if (/EVIDENCE|UNAVAILABLE/.test(x.code)) missing.add(`${x.code}: ${x.message}`);
         }

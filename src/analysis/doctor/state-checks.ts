@@ -10,7 +10,7 @@ import type { Rule } from '../../firewall/types.js';
 import { hostFacts, hostRuleset } from '../firewall-flow.js';
 import { evaluate } from '../../firewall/index.js';
 import { egressNat } from '../route-nat.js';
-import { endpointNames } from '../dns/lookup.js';
+import { endpointNames, isDefaultBridge, viewOf } from '../../model/view.js';
 import type { Finding } from './types.js';
 
 /** A check that could not (fully) run: which evidence was missing, and why. */
@@ -32,21 +32,9 @@ const MASQ = 'com.docker.network.bridge.enable_ip_masquerade';
 /** A documentation address (RFC 5737) standing for "a client/server outside this host" in modelled packets. */
 export const OUTSIDE_V4 = '198.51.100.7';
 
-function netIndex(state: NetworkState): (ep: Endpoint) => Network | null {
-  const byId = new Map(state.networks.map((n) => [n.id, n]));
-  const byName = new Map(state.networks.map((n) => [n.name, n]));
-  return (ep) => byId.get(ep.networkId) ?? byName.get(ep.networkName) ?? null;
-}
-
-function hostOf(state: NetworkState, id: string): Host | null {
-  return state.hosts.find((h) => h.id === id) ?? (state.hosts.length === 1 ? state.hosts[0]! : null);
-}
 
 const ownsNetns = (c: Container) => c.networkMode.kind === 'network' || c.networkMode.kind === 'default';
 
-function isDefaultBridge(n: Network): boolean {
-  return n.options['com.docker.network.bridge.default_bridge'] === 'true' || n.bridgeName === 'docker0' || (n.name === 'bridge' && n.driver === 'bridge');
-}
 
 function v4Subnet(n: Network): string | null {
   return n.ipam.configs.map((x) => x.subnet).find((s): s is string => !!s && /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(s)) ?? null;
@@ -61,7 +49,7 @@ function bindingText(b: { hostIp: string; hostPort: number | null; containerPort
 /** INTERNAL_NETWORK_PUBLISHED_PORT: -p on a container whose every network is internal. */
 export function internalNetworkPublishedPort(state: NetworkState): StateCheckResult {
   const findings: Finding[] = [];
-  const netOf = netIndex(state);
+  const netOf = viewOf(state).networkOf;
   for (const c of state.containers) {
     if (!ownsNetns(c) || (c.portBindings.length === 0 && !c.publishAll) || c.endpoints.length === 0) continue;
     const nets = c.endpoints.map(netOf);
@@ -88,12 +76,12 @@ export function internalNetworkPublishedPort(state: NetworkState): StateCheckRes
 /** ICC_DISABLED_ISOLATION: containers that share only an icc=false network. */
 export function iccDisabledIsolation(state: NetworkState): StateCheckResult {
   const findings: Finding[] = [];
-  const netOf = netIndex(state);
+  const netOf = viewOf(state).networkOf;
   const running = state.containers.filter((c) => c.running && ownsNetns(c));
   const netsOf = new Map(running.map((c) => [c.id, new Set(c.endpoints.map((e) => netOf(e)?.id ?? e.networkName))]));
   for (const n of state.networks) {
     if (n.driver !== 'bridge' || n.name === 'docker_gwbridge') continue; // swarm's gwbridge is icc=false by design
-    const daemonIcc = hostOf(state, n.hostId)?.daemonConfig.value?.icc;
+    const daemonIcc = viewOf(state).host(n.hostId)?.daemonConfig.value?.icc;
     const off = n.options[ICC] === 'false' || (n.options[ICC] === undefined && isDefaultBridge(n) && daemonIcc === false);
     if (!off) continue;
     const members = running.filter((c) => netsOf.get(c.id)!.has(n.id));
@@ -213,7 +201,7 @@ function usesIptables(h: Host): boolean {
 export function masqueradeMissing(state: NetworkState): StateCheckResult {
   const findings: Finding[] = [];
   const gaps: Gap[] = [];
-  const netOf = netIndex(state);
+  const netOf = viewOf(state).networkOf;
   for (const h of state.hosts) {
     const nets = state.networks.filter((n) => (n.hostId === h.id || state.hosts.length === 1) && n.driver === 'bridge' && !n.internal && !n.configOnly && v4Subnet(n) && n.options[MASQ] !== 'false' && !(n.options['com.docker.network.bridge.gateway_mode_ipv4'] ?? '').startsWith('routed'));
     if (nets.length === 0 || !usesIptables(h)) continue;
@@ -268,7 +256,7 @@ function sampleAddress(subnet: string): string | null {
 export function dockerNatRuleMissing(state: NetworkState): StateCheckResult {
   const findings: Finding[] = [];
   const gaps: Gap[] = [];
-  const netOf = netIndex(state);
+  const netOf = viewOf(state).networkOf;
   for (const h of state.hosts) {
     const cts = state.containers.filter((c) => (c.hostId === h.id || state.hosts.length === 1) && c.running && ownsNetns(c) && c.publishedPorts.some((b) => b.hostPort !== null && !b.hostIp.includes(':')));
     if (cts.length === 0 || !usesIptables(h)) continue;
@@ -277,10 +265,10 @@ export function dockerNatRuleMissing(state: NetworkState): StateCheckResult {
       gaps.push({ check: 'DOCKER_NAT_RULE_MISSING', host: h.name, section: `hosts[${h.name}].firewall`, reason: reason! });
       continue;
     }
+    // DNAT targets anywhere in the nat table, as the firewall engine parsed them.
     const targets = new Set<string>();
-    for (const line of text.split('\n')) {
-      const m = /-j DNAT\b.*--to-destination (\S+)/.exec(line);
-      if (m) targets.add(m[1]!);
+    for (const ch of Object.values(hostRuleset(h, 'ipv4').ruleset?.tables['nat']?.chains ?? {})) {
+      for (const r of ch.rules) if (r.target.kind === 'dnat' && r.target.to) targets.add(r.target.to.text);
     }
     for (const c of cts) {
       const ips = c.endpoints.filter((e) => e.ipv4 && !(netOf(e)?.internal ?? false)).map((e) => e.ipv4!.address);
@@ -347,7 +335,7 @@ function mayBlock(rules: OperatorRule[], ips: number[], ports: number[]): boolea
 export function publishedPortFirewallBlocked(state: NetworkState): StateCheckResult {
   const findings: Finding[] = [];
   const gaps: Gap[] = [];
-  const netOf = netIndex(state);
+  const netOf = viewOf(state).networkOf;
   for (const h of state.hosts) {
     const cts = state.containers.filter((c) => (c.hostId === h.id || state.hosts.length === 1) && c.running && ownsNetns(c) && c.publishedPorts.some((b) => b.hostPort !== null && !b.hostIp.includes(':') && b.hostIp !== '127.0.0.1'));
     if (cts.length === 0) continue;
@@ -415,7 +403,7 @@ export function publishedPortFirewallBlocked(state: NetworkState): StateCheckRes
 /** STOPPED_CONTAINER_NAME_CLASH: a stopped container holds a name a running unrelated container answers on the same network. */
 export function stoppedContainerNameClash(state: NetworkState): StateCheckResult {
   const findings: Finding[] = [];
-  const netOf = netIndex(state);
+  const netOf = viewOf(state).networkOf;
   const names = new Map<string, Map<string, Container[]>>(); // network id → name → running holders
   for (const c of state.containers) {
     if (!c.running) continue;
@@ -465,7 +453,7 @@ export function stoppedContainerNameClash(state: NetworkState): StateCheckResult
 /** NETWORK_ENDPOINT_LIMIT: 1000 or more endpoints on one network. */
 export function networkEndpointLimit(state: NetworkState): StateCheckResult {
   const findings: Finding[] = [];
-  const netOf = netIndex(state);
+  const netOf = viewOf(state).networkOf;
   const count = new Map<string, number>();
   for (const c of state.containers) {
     for (const ep of c.endpoints) {
@@ -498,7 +486,7 @@ function engineMajor(h: Host): number | null {
 export function loopbackPublishLanExposed(state: NetworkState): StateCheckResult {
   const findings: Finding[] = [];
   const gaps: Gap[] = [];
-  const netOf = netIndex(state);
+  const netOf = viewOf(state).networkOf;
   for (const h of state.hosts) {
     const cts = state.containers.filter((c) => (c.hostId === h.id || state.hosts.length === 1) && c.running && ownsNetns(c) && c.publishedPorts.some((b) => b.hostIp === '127.0.0.1'));
     if (cts.length === 0) continue;
@@ -555,7 +543,7 @@ export function macvlanParentMissing(state: NetworkState): StateCheckResult {
     if ((n.driver !== 'macvlan' && n.driver !== 'ipvlan') || n.configOnly) continue;
     const parent = n.options['parent'];
     if (!parent) continue; // no parent: a dummy interface, isolated by design
-    const h = hostOf(state, n.hostId);
+    const h = viewOf(state).host(n.hostId);
     if (!h) continue;
     if (h.interfaces.status === 'unavailable' || !h.interfaces.value) {
       gaps.push({ check: 'MACVLAN_PARENT_MISSING', host: h.name, section: `hosts[${h.name}].interfaces`, reason: h.interfaces.reason ?? 'not captured' });

@@ -75,7 +75,7 @@ describe('firewall trace on the bundled example', () => {
   it('unknown container: exit 2, one line', async () => {
     const r = await trace('--from', 'nope', '--to', 'shop-api-1', '--port', '80/tcp');
     expect(r.code).toBe(2);
-    expect(expectOneLineError(r)).toBe('netsleuth: no container named "nope" (nor an id starting with it)');
+    expect(expectOneLineError(r)).toBe('netsleuth: no container, alias, Compose service, address or "host" called "nope" in this state');
     const j = await trace('--from', 'nope', '--to', 'shop-api-1', '--port', '80/tcp', '--json');
     expect(j.code).toBe(2);
     expect(JSON.parse(j.stdout).error.exitCode).toBe(2);

@@ -45,7 +45,7 @@ describe('netsleuth reach', () => {
     expect(expectOneLineError(bad)).toMatch(/out of range/);
     const unknown = await runCli(['reach', 'nobody', 'shop-db-1', '-s', EXAMPLE]);
     expect(unknown.code).toBe(2);
-    expect(expectOneLineError(unknown)).toMatch(/no container, address or "host" called "nobody"/);
+    expect(expectOneLineError(unknown)).toMatch(/no container, alias, Compose service, address or "host" called "nobody" in this state/);
     const badExpect = await runCli(['reach', 'shop-web-1', 'shop-db-1', '-s', EXAMPLE, '--expect', 'maybe']);
     expect(badExpect.code).toBe(2);
   });

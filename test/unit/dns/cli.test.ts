@@ -60,7 +60,7 @@ describe('netsleuth dns', { timeout: 90_000 }, () => {
   it('rejects an unknown container and a bad name with one line (exit 2)', async () => {
     let r = await runCli(['dns', 'web', '--from', 'nope', '--snapshot', file]);
     expect(r.code).toBe(2);
-    expect(expectOneLineError(r)).toMatch(/no container "nope"/);
+    expect(expectOneLineError(r)).toMatch(/no container, alias, Compose service, address or "host" called "nope"/);
     r = await runCli(['dns', 'a..b', '--snapshot', file, '--from', 'client']);
     expect(r.code).toBe(2);
     r = await runCli(['dns', 'x', '--server', 'not-ip']);

@@ -107,7 +107,7 @@ describe('firewall-flow on the bundled example (Docker 20.10, iptables-nft)', ()
 
   it('unknown container: InputError (exit 2)', () => {
     expect(() => tcp('no-such', 'shop-api-1', 80)).toThrow(InputError);
-    expect(() => tcp('no-such', 'shop-api-1', 80)).toThrow(/no container named "no-such"/);
+    expect(() => tcp('no-such', 'shop-api-1', 80)).toThrow(/no container, alias, Compose service, address or "host" called "no-such"/);
   });
 
   it('host facts: local addresses, uplink, route lookup', () => {

@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { analyzeMatrix, MatrixInputError } from '../../../src/analysis/matrix.js';
+import { analyzeMatrix } from '../../../src/analysis/matrix.js';
+import { SubjectError } from '../../../src/model/view.js';
 import { analyzeReach } from '../../../src/analysis/reach.js';
 import { ephemeralRepresentative } from '../../../src/analysis/ephemeral.js';
 import { parseIptablesSave } from '../../../src/firewall/index.js';
@@ -45,7 +46,8 @@ describe('matrix on the bundled example', () => {
     expect(m.containers).toEqual(['shop-cache-1', 'shop-proxy-1', 'shop-web-1', 'shop-web-sidecar']);
     expect(m.cells).toHaveLength(12);
     expect(m.skipped).toEqual([{ name: 'old-proxy', reason: 'created, not running' }]);
-    expect(() => analyzeMatrix(ex, { network: 'nope' })).toThrow(MatrixInputError);
+    expect(() => analyzeMatrix(ex, { network: 'nope' })).toThrow(SubjectError);
+    expect(() => analyzeMatrix(ex, { network: 'shop_frnt' })).toThrow(/did you mean "shop_front"/);
   });
 });
 

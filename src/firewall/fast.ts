@@ -76,7 +76,8 @@ import {
   type Program,
 } from './program.js';
 import { hasPorts, NO, NO_PORT, UNK, UNKNOWN_PORT, YES, TCP_FLAG_BITS, type EvalCtx, type PState } from './match.js';
-import { applyMark, MAX_DEPTH, mutateNat, policyDecided, reroute, ruleDecided, runEvaluation, type CTarget, type Engine } from './walk.js';
+import { mutateNat, reroute } from './nat.js';
+import { applyMark, MAX_DEPTH, policyDecided, ruleDecided, runEvaluation, type CTarget, type Engine } from './walk.js';
 import type { DecidedBy, EvaluateOptions, EvaluationResult, Hook, Packet, PacketBatch, PacketView, PathKind, Reason, TraceStep, Verdict } from './types.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -548,7 +549,7 @@ const NAT_SRC = [[0], [0]];
 const NAT_DST = [[0], [0]];
 let natFlip = 0;
 
-/** portsOf (walk.ts) on the NAT record's port range. */
+/** portsOf (nat.ts) on the NAT record's port range. */
 function natPort(has: boolean, lo: number, hi: number, cur: number): number {
   if (!has || cur === NO_PORT) return cur;
   if (lo === hi) return lo;

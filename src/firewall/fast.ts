@@ -1,9 +1,9 @@
 // The lean fast path of the compiled engine: verdict and deciding rule only, allocation-free.
-// It walks the flat program built by compile.ts (typed arrays per rule, interned interfaces,
-// int-keyed decision trees) with the packet held in module-level ints, and returns a verdict
-// code (see `codeVerdict`, `codeDecidedBy`). `evaluate(..., {explain: false})` wraps the code
-// in a result whose other fields (path, NAT steps, reasons, hooks, final packet, branches) the
-// full walk computes when first read.
+// It walks the flat program that compile.ts builds (layout: program.ts — typed arrays per rule,
+// interned interfaces, int-keyed decision trees) with the packet held in module-level ints, and
+// returns a verdict code (see `codeVerdict`, `codeDecidedBy`). `evaluate(..., {explain: false})`
+// wraps the code in a result whose other fields (path, NAT steps, reasons, hooks, final packet,
+// branches) the full walk computes when first read.
 //
 // Whenever the walk meets something it does not model — a rule whose matches cannot be decided
 // (the full walk explores both branches), REDIRECT, NAT to an address range, an unknown target,
@@ -74,9 +74,10 @@ import {
   T_REJECT,
   T_RETURN,
   type Program,
-} from './compile.js';
+} from './program.js';
 import { hasPorts, NO, NO_PORT, UNK, UNKNOWN_PORT, YES, TCP_FLAG_BITS, type EvalCtx, type PState } from './match.js';
-import { applyMark, MAX_DEPTH, mutateNat, policyDecided, reroute, ruleDecided, runEvaluation, type CTarget, type Engine } from './walk.js';
+import { mutateNat, reroute } from './nat.js';
+import { applyMark, MAX_DEPTH, policyDecided, ruleDecided, runEvaluation, type CTarget, type Engine } from './walk.js';
 import type { DecidedBy, EvaluateOptions, EvaluationResult, Hook, Packet, PacketBatch, PacketView, PathKind, Reason, TraceStep, Verdict } from './types.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -456,7 +457,7 @@ function collect(pr: Program, node: number): void {
       push(N[node + 4]!, N[node + 5]!);
       return;
     }
-    // Open addressing, linear probing (compile.ts HASH_STRIDE slots).
+    // Open addressing, linear probing (program.ts HASH_STRIDE slots).
     const H = pr.hash;
     const hoff = N[node + 7]!;
     const shift = N[node + 8]!;
@@ -548,7 +549,7 @@ const NAT_SRC = [[0], [0]];
 const NAT_DST = [[0], [0]];
 let natFlip = 0;
 
-/** portsOf (walk.ts) on the NAT record's port range. */
+/** portsOf (nat.ts) on the NAT record's port range. */
 function natPort(has: boolean, lo: number, hi: number, cur: number): number {
   if (!has || cur === NO_PORT) return cur;
   if (lo === hi) return lo;
@@ -565,7 +566,7 @@ function nat4(pr: Program, g: number, code: number, cx: EvalCtx): void {
   if (code === T_DNAT) {
     if (fl & NAT_TO) {
       if (fl & NAT_ADDR) {
-        // compile.ts sends address ranges to the full walk: here the address is one.
+        // targetCode (program.ts) sends address ranges to the full walk: here the address is one.
         const w = NAT_DST[natFlip]!;
         w[0] = X[o]! >>> 0;
         p.dst = w;

@@ -1,13 +1,14 @@
 // The walk: netfilter hooks and tables in kernel order, chains with jump / goto / RETURN /
-// policy, DNAT before the filter decision and SNAT / MASQUERADE after. Shared by the naive
-// (reference) engine and the compiled engine; they differ only in how a chain yields its
-// candidate rules and how a rule's matches are tested.
+// policy, DNAT before the filter decision and SNAT / MASQUERADE after (what a NAT target does,
+// and when nat chains are skipped: nat.ts). Shared by the naive (reference) engine and the
+// compiled engine; they differ only in how a chain yields its candidate rules and how a rule's
+// matches are tested.
 //
 // Undecidable matches on rules whose target matters are explored both ways (match / no match);
 // the verdict is decided only if every branch agrees, otherwise it is `unknown` and the
 // branches are reported.
 
-import { formatAddr, parseAddr } from './addr.js';
+import { parseAddr } from './addr.js';
 import { InputError } from '../model/errors.js';
 import { protocolNumber } from './parse-iptables.js';
 import { parseIpsetSave } from './ipset.js';
@@ -34,9 +35,7 @@ import type {
   Family,
   Hook,
   NatStep,
-  NatTo,
   Packet,
-  PacketView,
   Reason,
   Rule,
   Ruleset,
@@ -44,6 +43,7 @@ import type {
   Verdict,
   Words,
 } from './types.js';
+import { applyNat, natSkipped, natStepReason, packetView, reroute, type NatTarget } from './nat.js';
 
 // ---------------------------------------------------------------------------------------------
 // Engine structures
@@ -55,10 +55,7 @@ export type CTarget =
   | { kind: 'return' }
   | { kind: 'jump'; chain: CChain }
   | { kind: 'goto'; chain: CChain }
-  | { kind: 'dnat'; to: NatTo | null }
-  | { kind: 'snat'; to: NatTo | null }
-  | { kind: 'masquerade'; ports: [number, number] | null }
-  | { kind: 'redirect'; ports: [number, number] | null }
+  | NatTarget
   | { kind: 'notrack' }
   | { kind: 'mark'; op: 'set' | 'xset' | 'and' | 'or' | 'xor'; value: number; mask: number }
   | { kind: 'connmark'; restore: boolean }
@@ -300,15 +297,6 @@ export function initPState(pk: Packet, family: Family): PState {
   };
 }
 
-function view(p: PState): PacketView {
-  return {
-    src: p.src ? formatAddr(p.src, p.family) : null,
-    dst: p.dst ? formatAddr(p.dst, p.family) : null,
-    sport: p.sport < 0 ? null : p.sport,
-    dport: p.dport < 0 ? null : p.dport,
-  };
-}
-
 // ---------------------------------------------------------------------------------------------
 // One branch
 
@@ -384,17 +372,7 @@ function walkOnce(engine: Engine, p: PState, cx: EvalCtx, opts: EvaluateOptions,
   const runTable = (hook: Hook, entry: HookEntry): boolean => {
     const start = entry.chain;
     const table = entry.table;
-    if (entry.nat && (p.ct !== 'NEW' || p.natBound)) {
-      if (start.rules.length > 0 && !leaf.notes.some((n) => n.code === 'FW_NAT_NOT_TRAVERSED')) {
-        leaf.notes.push({
-          code: 'FW_NAT_NOT_TRAVERSED',
-          message: p.natBound
-            ? 'the connection\'s NAT was bound when it was first seen (OUTPUT, for a packet looping back over lo): nat chains are not consulted again'
-            : `the packet is ${p.ct}: nat chains are only traversed by the first packet of a connection; any NAT comes from the existing conntrack entry (not modelled), so addresses are taken as given`,
-        });
-      }
-      return false;
-    }
+    if (entry.nat && natSkipped(p, start.rules.length, leaf.notes)) return false;
     let chain = start;
     let cands = chain.candidates(p);
     let k = 0;
@@ -496,7 +474,7 @@ function walkOnce(engine: Engine, p: PState, cx: EvalCtx, opts: EvaluateOptions,
         case 'snat':
         case 'masquerade':
         case 'redirect':
-          applyNat(p, t, cr, hook, chain.name, leaf, cx, explain);
+          applyNat(p, t, cr.rule, hook, chain.name, leaf, cx, explain);
           leaf.accepts.push(ruleDecided(cr, hook, chain.name));
           return false;
         case 'notrack':
@@ -608,152 +586,6 @@ export function applyMark(mark: number | null, t: Extract<CTarget, { kind: 'mark
   }
 }
 
-function natAddr(to: NatTo): Words | null {
-  if (!to.addrFrom || !to.addrTo) return null;
-  for (let i = 0; i < to.addrFrom.length; i++) if (to.addrFrom[i] !== to.addrTo[i]) return null;
-  return to.addrFrom.slice();
-}
-
-export function portsOf(range: [number, number] | null | undefined, cur: number): number {
-  if (!range || cur === NO_PORT) return cur;
-  if (range[0] === range[1]) return range[0];
-  if (cur >= range[0] && cur <= range[1]) return cur;
-  return UNKNOWN_PORT;
-}
-
-function applyNat(
-  p: PState,
-  t: Extract<CTarget, { kind: 'dnat' | 'snat' | 'masquerade' | 'redirect' }>,
-  cr: CRule,
-  hook: Hook,
-  chain: string,
-  leaf: Leaf,
-  cx: EvalCtx,
-  explain: boolean,
-): void {
-  const before = view(p);
-  const note = mutateNat(p, t, hook, cx);
-  const kind: NatStep['kind'] = t.kind === 'dnat' ? 'DNAT' : t.kind === 'snat' ? 'SNAT' : t.kind === 'masquerade' ? 'MASQUERADE' : 'REDIRECT';
-  const after = view(p);
-  const step: NatStep = { hook, table: 'nat', chain, index: cr.rule.index, rule: cr.rule.text, kind, before, after };
-  if (note) step.note = note;
-  leaf.natSteps.push(step);
-  if (explain) {
-    const last = leaf.steps[leaf.steps.length - 1];
-    if (last && last.index === cr.rule.index && last.chain === chain) last.packet = after;
-  }
-}
-
-/** The packet-state change of a NAT target (shared by the walk and the fast path); returns a note. */
-export function mutateNat(p: PState, t: Extract<CTarget, { kind: 'dnat' | 'snat' | 'masquerade' | 'redirect' }>, hook: Hook, cx: EvalCtx): string | undefined {
-  let note: string | undefined;
-  switch (t.kind) {
-    case 'dnat': {
-      if (t.to) {
-        if (t.to.addrFrom) {
-          p.dst = natAddr(t.to);
-          if (!p.dst) note = `DNAT to an address range (${t.to.text}): the chosen address is not known`;
-        }
-        p.dport = portsOf(t.to.ports, p.dport);
-      }
-      p.dnat = true;
-      p.dstChanged = true;
-      break;
-    }
-    case 'snat': {
-      if (t.to) {
-        if (t.to.addrFrom) {
-          p.src = natAddr(t.to);
-          if (!p.src) note = `SNAT to an address range (${t.to.text}): the chosen address is not known`;
-        }
-        p.sport = portsOf(t.to.ports, p.sport);
-      }
-      p.snat = true;
-      p.srcChanged = true;
-      break;
-    }
-    case 'masquerade': {
-      const out = p.oif;
-      const a = out && cx.ifaceAddress ? cx.ifaceAddress(out) : null;
-      const w = a ? parseAddr(a, p.family) : null;
-      p.src = w;
-      if (!w) note = `masqueraded to the address of ${out === null ? 'the (unknown) outgoing interface' : out}`;
-      p.sport = portsOf(t.ports, p.sport);
-      p.snat = true;
-      p.srcChanged = true;
-      break;
-    }
-    case 'redirect': {
-      let w: Words | null = null;
-      if (hook === 'OUTPUT') w = parseAddr(p.family === 'ipv4' ? '127.0.0.1' : '::1', p.family);
-      else {
-        const a = p.iif && cx.ifaceAddress ? cx.ifaceAddress(p.iif) : null;
-        w = a ? parseAddr(a, p.family) : null;
-        if (!w) note = `redirected to the address of ${p.iif ?? 'the incoming interface'}`;
-      }
-      p.dst = w;
-      p.dport = portsOf(t.ports, p.dport);
-      p.dnat = true;
-      p.dstChanged = true;
-      p.path = hook === 'OUTPUT' ? 'output' : 'input';
-      if (hook !== 'OUTPUT') p.routedOif = '';
-      break;
-    }
-  }
-  return note;
-}
-
-export function reroute(p: PState, hook: Hook, cx: EvalCtx, opts: EvaluateOptions, leaf: Leaf | null): void {
-  const setOut = (v: string | null) => {
-    if (hook === 'PREROUTING') p.routedOif = v;
-    else p.oif = v;
-  };
-  if (leaf?.natSteps.at(-1)?.kind === 'REDIRECT') {
-    setOut('');
-    return;
-  }
-  if (p.dst === null) {
-    leaf?.notes.push({ code: 'FW_ROUTE_UNKNOWN', message: 'the destination after DNAT is not known, so the route (and out interface) is not known' });
-    if (hook === 'PREROUTING' && p.path === 'input') p.path = 'forward';
-    setOut(null);
-    return;
-  }
-  // Formatted only when needed: the fast path calls this for every DNATed packet.
-  const dst = p.dst;
-  const dstText = (): string => formatAddr(dst, p.family);
-  if (opts.route) {
-    const r = opts.route(dstText(), p.family);
-    if (r) {
-      if (hook === 'PREROUTING') p.path = r.local ? 'input' : 'forward';
-      setOut(r.local && hook === 'PREROUTING' ? '' : r.outIface);
-      return;
-    }
-  }
-  const local = cx.family === 'ipv4' ? (cx.local4 ? cx.local4.has(p.dst[0]!) || p.dst[0]! >>> 24 === 127 : null) : cx.local6 ? cx.local6.has(key6(p.dst)) : null;
-  if (hook === 'PREROUTING') {
-    if (local === true) {
-      if (p.path !== 'input') leaf?.notes.push({ code: 'FW_ROUTE_CHANGED', message: `DNAT to ${dstText()}, a host-local address: the packet is delivered locally (INPUT)` });
-      p.path = 'input';
-      setOut('');
-      return;
-    }
-    if (p.path === 'input' && local === false) {
-      p.path = 'forward';
-      setOut(p.givenOut);
-      leaf?.notes.push({
-        code: 'FW_ROUTE_CHANGED',
-        message: `DNAT to ${dstText()}: the packet is now forwarded; out interface ${p.givenOut === null ? 'unknown without a route lookup' : `${p.givenOut} (as given)`}`,
-      });
-      return;
-    }
-  }
-  const out = hook === 'PREROUTING' ? p.routedOif : p.oif;
-  leaf?.notes.push({
-    code: 'FW_ROUTE_ASSUMED',
-    message: `after DNAT to ${dstText()} the packet's path (${p.path}) and out interface (${out === null ? 'unknown' : out || 'none'}) are taken as given`,
-  });
-}
-
 // ---------------------------------------------------------------------------------------------
 // Driver: explore branches, combine.
 
@@ -834,12 +666,7 @@ function combine(leaves: Leaf[], overflow: boolean, maxBranches: number): Evalua
     }
   }
   for (const l of leaves) for (const n of l.notes) addReason(n);
-  for (const s of first.natSteps) {
-    addReason({
-      code: s.kind === 'DNAT' || s.kind === 'REDIRECT' ? 'NAT_DNAT_APPLIED' : 'NAT_MASQUERADE_APPLIED',
-      message: `${s.kind} by rule ${s.index} in nat/${s.chain}: ${fmtView(s.before)} → ${fmtView(s.after)}${s.note ? ` (${s.note})` : ''}`,
-    });
-  }
+  for (const s of first.natSteps) addReason(natStepReason(s));
   const res: EvaluationResult = {
     verdict,
     path: first.steps,
@@ -847,7 +674,7 @@ function combine(leaves: Leaf[], overflow: boolean, maxBranches: number): Evalua
     natSteps: first.natSteps,
     reasons,
     hooks: first.hooks,
-    finalPacket: view(first.final),
+    finalPacket: packetView(first.final),
   };
   if (leaves.length > 1 || first.points.length > 0) {
     res.branches = leaves.map((l): BranchOutcome => ({
@@ -857,11 +684,6 @@ function combine(leaves: Leaf[], overflow: boolean, maxBranches: number): Evalua
     }));
   }
   return res;
-}
-
-function fmtView(v: PacketView): string {
-  const hp = (a: string | null, port: number | null) => `${a ?? '?'}${port !== null ? `:${port}` : ''}`;
-  return `${hp(v.src, v.sport)} → ${hp(v.dst, v.dport)}`;
 }
 
 /** Reason for a decided verdict, Docker-aware (analysis-anchors §8). */

@@ -1,38 +1,29 @@
 // The probe runner: sends real probes from inside a source's network namespace and reports them
-// in one shape whatever ran them. Three methods, tried in this order unless one is forced:
-//
-//   nsenter  netsleuth's own agent (src/probe/agent.ts) with this Node binary, inside the
-//            container's netns via `nsenter -t PID -n`. Needs root on the daemon's own host;
-//            works for images with no tools at all.
-//   sidecar  a short-lived container from the probe image sharing the source's namespace
-//            (`NetworkMode: container:<id>`), created over the Engine API, labelled
-//            netsleuth.probe=1, never pulled, removed on success, error and abort. Works against
-//            remote daemons.
-//   exec     Engine API exec in the source container with its own shell tools (nc, bash, ping,
-//            nslookup).
+// in one shape whatever ran them. It schedules and chooses; the methods themselves live in
+// src/probe/methods/ (nsenter: netsleuth's own agent; sidecar: a short-lived probe container;
+// exec: the source container's own tools). Unless one is forced, the first method that can run a
+// probe runs it, in the order nsenter, sidecar, exec; each result lists the methods skipped.
 //
 // Batching: every method runs ALL of one source's probes in one process (one agent, one sidecar
-// or one exec), concurrently inside it; sources run `concurrency` at a time. Safety: a target
-// address must be owned by something in the model (src/analysis/probe-scope.ts) unless
-// allowExternal; nothing else on the daemon or host is changed.
+// or one exec), concurrently inside it; sources run `concurrency` at a time, each batch charged
+// against the neighbour-table budget (src/probe/neighbours.ts), all within an overall deadline.
+// Safety: a target address must be owned by something in the model (src/analysis/probe-scope.ts)
+// unless allowExternal; nothing else on the daemon or host is changed.
 
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { viewOf } from '../model/view.js';
 import { probeScopeRefusal } from '../analysis/probe-scope.js';
 import type { Container, NetworkState } from '../model/types.js';
-import type { EngineClient, StreamFrame } from '../sources/docker/engine.js';
 import { NeighbourBudget, NeighbourLedger, hostNeighbourTables, neighbourEntries, type NeighbourBudgetOptions, type NeighbourStats, type NeighbourTables } from './neighbours.js';
-import { AgentRunError, hostAgentBlocker, nsenterBlocker, runAgent } from './nsenter.js';
-import { TOOL_PROBE_SCRIPT, buildShellScript, parseShellOutput, parseTools, shellSupport, type ShellTools } from './shell.js';
+import { oneLine, type MethodContext, type MethodDriver, type PreparedMethod, type SourceInfo } from './methods/common.js';
+import { execDriver } from './methods/exec.js';
+import { nsenterDriver } from './methods/nsenter.js';
+import { sidecarDriver, sweepSidecars } from './methods/sidecar.js';
 import { PROBE_METHODS, type AgentResult, type AgentTarget, type DnsProbeRecord, type ProbeKind, type ProbeMethod, type ProbeResultCode } from './types.js';
 
 export type { DnsProbeRecord, ProbeKind, ProbeMethod, ProbeResultCode } from './types.js';
 
-export const DEFAULT_PROBE_IMAGE = 'busybox:latest';
-export const PROBE_LABEL = 'netsleuth.probe';
-/** Per-run label on sidecars, so a run can sweep exactly what it created. */
-export const PROBE_RUN_LABEL = 'netsleuth.probe.run';
 export const DEFAULT_TIMEOUT_MS = 2_000;
 export const DEFAULT_CONCURRENCY = 4;
 export const DEFAULT_PER_SOURCE_CONCURRENCY = 64;
@@ -134,57 +125,14 @@ export interface NeighbourPacingOptions extends NeighbourBudgetOptions {
   reclaim?: boolean;
 }
 
-export interface BatchOptions {
-  timeoutMs: number;
-  concurrency: number;
-  /** Time left for the whole batch. */
-  budgetMs: number;
-  signal?: AbortSignal;
-}
-
-/** A method made ready for one source. */
-export interface PreparedMethod {
-  /** Why this method cannot do a kind (or this target of it) for this source, or null when it can. */
-  unsupported(kind: ProbeKind, target?: AgentTarget): string | null;
-  /** Runs the batch; one result per target, in order. May throw (every probe then gets `error`). */
-  run(targets: AgentTarget[], opts: BatchOptions): Promise<AgentResult[]>;
-}
-
-export interface MethodDriver {
-  method: ProbeMethod;
-  /** A PreparedMethod, or the reason the method cannot run for this source at all. */
-  prepare(source: SourceInfo, signal?: AbortSignal): Promise<PreparedMethod | { blocked: string }>;
-}
-
-/** A probing namespace, resolved from the model. */
-export interface SourceInfo {
-  /** The namespace owner's name, or "host". */
-  name: string;
-  /** The container owning the namespace (its `container:` target when it shares one); null for the host. */
-  container: Container | null;
-}
-
-export interface ProbeContext {
+/** What probeMany needs: the model, plus what the method drivers read (MethodContext). */
+export interface ProbeContext extends MethodContext {
   state: NetworkState;
-  /** The daemon URL (unix:///..., tcp://...): nsenter is only possible on the daemon's own host. */
-  endpoint: string;
-  /** Needed by sidecar and exec; without it those methods are skipped with a reason. */
-  engine?: EngineClient | null;
   /** Forces one method; no fallback. */
   method?: ProbeMethod;
-  /** The sidecar image (never pulled). */
-  probeImage?: string;
-  /** Extra labels on sidecars (tests add netsleuth.test=1). */
-  sidecarLabels?: Record<string, string>;
   allowExternal?: boolean;
-  /** http over TLS: skip certificate verification (off by default). */
-  insecure?: boolean;
-  /** The built agent.js (default: next to this module; tests running from src pass dist's). */
-  agentPath?: string;
   /** For tests: replace a method's driver. */
   drivers?: Partial<Record<ProbeMethod, MethodDriver>>;
-  /** For tests: the uid/platform nsenter's checks see. */
-  env?: { uid?: number | null; platform?: string };
   /** For tests: the namespaces' neighbour tables (default: the host's, when reclaim is possible; null: none). */
   neighbourTables?: NeighbourTables | null;
 }
@@ -461,7 +409,7 @@ export async function probeOne(ctx: ProbeContext, pair: ProbePair, opts: ProbeMa
 }
 
 // ------------------------------------------------------------------------------------------------
-// drivers
+// method selection: the drivers (src/probe/methods/), or the test's replacements
 
 function driversFor(ctx: ProbeContext, runId: string): Record<ProbeMethod, MethodDriver> {
   return {
@@ -469,155 +417,4 @@ function driversFor(ctx: ProbeContext, runId: string): Record<ProbeMethod, Metho
     sidecar: ctx.drivers?.sidecar ?? sidecarDriver(ctx, runId),
     exec: ctx.drivers?.exec ?? execDriver(ctx),
   };
-}
-
-function nsenterDriver(ctx: ProbeContext): MethodDriver {
-  return {
-    method: 'nsenter',
-    async prepare(source) {
-      // The host source is netsleuth's own namespace on the daemon's host: the agent runs there
-      // directly (PID 1's namespace may be unreadable, e.g. under a sandbox).
-      const c = source.container;
-      const blocker = c
-        ? nsenterBlocker({ endpoint: ctx.endpoint, pid: c.pid, running: c.running, name: c.name }, { ...ctx.env, agentPath: ctx.agentPath })
-        : hostAgentBlocker(ctx.endpoint, { ...ctx.env, agentPath: ctx.agentPath });
-      if (blocker) return { blocked: blocker };
-      const pid = c ? c.pid! : null;
-      const { pingCommand } = await import('./agent-net.js');
-      const hasPing = pingCommand() !== null;
-      return {
-        unsupported: (kind) => (kind === 'icmp' && !hasPing ? 'no ping on this host (iputils-ping or busybox) to run in the namespace' : null),
-        async run(targets, opts) {
-          const request = { targets, timeoutMs: opts.timeoutMs, concurrency: opts.concurrency, budgetMs: Math.max(1, opts.budgetMs - 1_500), insecure: ctx.insecure === true };
-          const res = (await runAgent(pid, 'batch', request, opts.budgetMs, { agentPath: ctx.agentPath, signal: opts.signal })) as { ok?: boolean; results?: AgentResult[]; error?: { message?: string } };
-          if (!res.ok || !Array.isArray(res.results)) throw new AgentRunError(`the probe agent failed: ${res.error?.message ?? 'no results'}`, '');
-          return res.results;
-        },
-      };
-    },
-  };
-}
-
-const NO_ENGINE = 'no Docker Engine API client was given';
-
-function sidecarDriver(ctx: ProbeContext, runId: string): MethodDriver {
-  const image = ctx.probeImage ?? DEFAULT_PROBE_IMAGE;
-  let imageCheck: Promise<string | null> | null = null;
-  return {
-    method: 'sidecar',
-    async prepare(source, signal) {
-      const engine = ctx.engine;
-      if (!engine) return { blocked: NO_ENGINE };
-      const c = source.container;
-      if (c && !c.running) return { blocked: `container ${c.name} is not running, so it has no network namespace to share` };
-      imageCheck ??= engine
-        .imageExists(image, { signal })
-        .then((ok) => (ok ? null : `the probe image ${image} is not on the daemon (netsleuth never pulls; docker pull ${image}, or choose one with --probe-image)`));
-      const blocked = await imageCheck;
-      if (blocked) return { blocked };
-      // A busybox-like image is assumed: sh, nc, ping, timeout, nslookup.
-      const tools: ShellTools = { nc: true, bash: false, timeout: true, ping: true, nslookup: true };
-      return {
-        unsupported: (kind, target) => shellSupport(kind, tools, target),
-        run: (targets, opts) => runSidecar(engine, image, c, targets, { ...opts, tools, labels: { ...ctx.sidecarLabels, [PROBE_LABEL]: '1', [PROBE_RUN_LABEL]: runId } }),
-      };
-    },
-  };
-}
-
-async function runSidecar(
-  engine: EngineClient,
-  image: string,
-  source: Container | null,
-  targets: AgentTarget[],
-  opts: BatchOptions & { tools: ShellTools; labels: Record<string, string> },
-): Promise<AgentResult[]> {
-  const script = buildShellScript(targets, { timeoutMs: opts.timeoutMs, concurrency: opts.concurrency, tools: opts.tools });
-  const name = `netsleuth-probe-${randomBytes(5).toString('hex')}`;
-  const labels = { ...opts.labels, ...(source ? { 'netsleuth.probe.source': source.id } : {}) };
-  // No signal on create/start: an aborted request may still create the container, and then we
-  // would not know its id to remove it. Abort is honoured around them and during the wait.
-  let id: string | null = null;
-  try {
-    id = await engine.createContainer(
-      {
-        Image: image,
-        Entrypoint: ['/bin/sh', '-c'],
-        Cmd: [script],
-        Labels: labels,
-        HostConfig: { NetworkMode: source ? `container:${source.id}` : 'host', AutoRemove: false },
-      },
-      name,
-    );
-    if (opts.signal?.aborted) throw new AgentRunError('aborted', '');
-    await engine.startContainer(id);
-    if (opts.signal?.aborted) throw new AgentRunError('aborted', '');
-    await engine.waitContainer(id, { timeoutMs: opts.budgetMs, signal: opts.signal });
-    const frames = await engine.containerLogs(id, { signal: opts.signal });
-    return parseShellOutput(targets, text(frames, 'stdout'), sidecarMissing(frames));
-  } finally {
-    if (id) await engine.removeContainer(id, { timeoutMs: 15_000 }).catch(() => undefined);
-  }
-}
-
-function sidecarMissing(frames: StreamFrame[]): string {
-  const err = oneLine(text(frames, 'stderr'));
-  return `the sidecar printed no result for this probe${err ? `: ${err}` : ''}`;
-}
-
-/** Removes every sidecar this run labelled (a safety net after abort). */
-export async function sweepSidecars(engine: EngineClient, runId?: string): Promise<number> {
-  const label = runId ? `${PROBE_RUN_LABEL}=${runId}` : `${PROBE_LABEL}=1`;
-  const list = await engine.get<Array<{ Id: string }>>('/containers/json', { all: 1, filters: JSON.stringify({ label: [label] }) });
-  for (const c of list) await engine.removeContainer(c.Id, { timeoutMs: 15_000 }).catch(() => undefined);
-  return list.length;
-}
-
-function execDriver(ctx: ProbeContext): MethodDriver {
-  return {
-    method: 'exec',
-    async prepare(source, signal) {
-      const engine = ctx.engine;
-      if (!engine) return { blocked: NO_ENGINE };
-      const c = source.container;
-      if (!c) return { blocked: 'the host has no container to exec in' };
-      if (!c.running) return { blocked: `container ${c.name} is not running` };
-      const r = await execIn(engine, c.id, ['sh', '-c', TOOL_PROBE_SCRIPT], { timeoutMs: 15_000, signal });
-      if (!r.stdout.includes('tools-done')) {
-        const why = /executable file not found|no such file/i.test(r.output) ? 'it has no shell (sh)' : `its shell failed (exit ${r.exitCode ?? '?'}${r.output ? `: ${oneLine(r.output).slice(0, 120)}` : ''})`;
-        return { blocked: `cannot use the tools of container ${c.name}: ${why}` };
-      }
-      const tools = parseTools(r.stdout);
-      if (!tools.nc && !tools.bash && !tools.ping && !tools.nslookup) return { blocked: `container ${c.name} has no probe tools (none of nc, bash for /dev/tcp, ping, nslookup)` };
-      return {
-        unsupported: (kind, target) => {
-          const why = shellSupport(kind, tools, target);
-          return why ? `container ${c.name}: ${why}` : null;
-        },
-        async run(targets, opts) {
-          const script = buildShellScript(targets, { timeoutMs: opts.timeoutMs, concurrency: opts.concurrency, tools });
-          const res = await execIn(engine, c.id, ['sh', '-c', script], { timeoutMs: opts.budgetMs, signal: opts.signal });
-          return parseShellOutput(targets, res.stdout, `the exec printed no result for this probe${res.stderr ? `: ${oneLine(res.stderr).slice(0, 160)}` : ''}`);
-        },
-      };
-    },
-  };
-}
-
-async function execIn(engine: EngineClient, id: string, cmd: string[], opts: { timeoutMs: number; signal?: AbortSignal }): Promise<{ stdout: string; stderr: string; output: string; exitCode: number | null }> {
-  const execId = await engine.execCreate(id, cmd, { signal: opts.signal });
-  const frames = await engine.execStart(execId, { timeoutMs: opts.timeoutMs, signal: opts.signal });
-  const info = await engine.execInspect(execId, { signal: opts.signal }).catch(() => ({ ExitCode: null, Running: false }));
-  const stdout = text(frames, 'stdout');
-  const stderr = text(frames, 'stderr');
-  return { stdout, stderr, output: stdout + stderr, exitCode: info.ExitCode };
-}
-
-function text(frames: StreamFrame[], stream: 'stdout' | 'stderr'): string {
-  return Buffer.concat(frames.filter((f) => f.stream === stream).map((f) => f.data)).toString('utf8');
-}
-
-function oneLine(s: string): string {
-  const flat = s.replace(/[\s\0-\x1f\x7f]+/g, ' ').trim();
-  return flat.length > 300 ? `${flat.slice(0, 300)}…` : flat;
 }

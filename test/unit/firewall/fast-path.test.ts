@@ -1,4 +1,4 @@
-// Property test for the flat fast path (compile.ts program, fast.ts walk): on random rulesets
+// Property test for the flat fast path (program.ts layout built by compile.ts, fast.ts walk): on random rulesets
 // over every table and hook, with the matches the fast path encodes in its rule records
 // (addresses, interned interfaces with `+` wildcards and negation, protocols, port ranges,
 // multiport, conntrack states) and the ones it hands to closures or to the full walk (sets with

@@ -3,7 +3,8 @@
 // kernel to free them. The kernel is played by FakeTables; the live test checks the real one.
 import { describe, expect, it } from 'vitest';
 import { NeighbourBudget, NeighbourLedger, entryKey, neighbourEntries, parseProcArp, type NeighbourEntry, type NeighbourTables } from '../../../src/probe/neighbours.js';
-import { probeMany, type MethodDriver, type ProbeContext, type ProbePair } from '../../../src/probe/runner.js';
+import type { MethodDriver } from '../../../src/probe/methods/common.js';
+import { probeMany, type ProbeContext, type ProbePair } from '../../../src/probe/runner.js';
 import type { AgentResult } from '../../../src/probe/types.js';
 import { container, network, snapshot } from '../../support/build-snapshot.js';
 

@@ -1,7 +1,8 @@
 // probeMany with scripted method drivers: method order and skip reasons, forcing, per-kind
 // fallback, safety scope, batching per source, bounded concurrency, deadline, abort, progress.
 import { describe, expect, it } from 'vitest';
-import { neighbourTableFulls, probeMany, type MethodDriver, type PreparedMethod, type ProbeContext, type ProbePair, type ProbeProgress } from '../../../src/probe/runner.js';
+import type { MethodDriver, PreparedMethod } from '../../../src/probe/methods/common.js';
+import { neighbourTableFulls, probeMany, type ProbeContext, type ProbePair, type ProbeProgress } from '../../../src/probe/runner.js';
 import type { AgentResult, AgentTarget, ProbeKind, ProbeMethod } from '../../../src/probe/types.js';
 import { container, network, snapshot } from '../../support/build-snapshot.js';
 

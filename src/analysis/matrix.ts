@@ -18,7 +18,7 @@ import type { AddressFamily, Container, Listener, NetworkState } from '../model/
 import { ephemeralRepresentative } from './ephemeral.js';
 import { hostRuleset } from './firewall-flow.js';
 import { type Listening, type ReachVerdict, analyzeReach } from './reach.js';
-import { type Subject, viewOf } from '../model/view.js';
+import { type Subject, bareName, viewOf } from '../model/view.js';
 
 const containerSubject = (c: Container): Subject => ({ kind: 'container', label: c.name, container: c, matchedBy: 'id' });
 
@@ -53,7 +53,7 @@ export interface MatrixResult {
 }
 
 
-const bare = (n: string) => (n.startsWith('/') ? n.slice(1) : n);
+const bare = bareName;
 
 // ---------------------------------------------------------------------------------------------
 // Atoms

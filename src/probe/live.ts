@@ -120,9 +120,14 @@ export interface ProbedCell {
  */
 export async function probeMatrix(m: MatrixResult, o: LiveProbeOptions): Promise<{ agree: number; disagree: number; none: number; neighbour: NeighbourStats }> {
   const { analyzeReach } = await import('../analysis/reach.js');
-  const byName = new Map(o.state.containers.map((c) => [c.name.replace(/^\//, ''), c.id]));
+  const view = viewOf(o.state);
   const protocol = m.protocol === 'udp' ? 'udp' : 'tcp';
-  const predictions = m.cells.map((c) => analyzeReach(o.state, { from: byName.get(c.from)!, to: byName.get(c.to)!, port: m.port, protocol }, { lean: true }));
+  // Cells name containers exactly (matrix members): the view's container reference finds them.
+  const subject = (name: string) => {
+    const c = view.containerRef(name)!;
+    return { kind: 'container' as const, label: name, container: c, matchedBy: 'name' as const };
+  };
+  const predictions = m.cells.map((c) => analyzeReach(view, { from: subject(c.from), to: subject(c.to), port: m.port, protocol }, { lean: true }));
   const neighbour: NeighbourStats = { charged: 0, reclaimPasses: 0, reclaimed: 0, waitedMs: 0 };
   const probed = await probePredictions(predictions, { ...o, neighbourStats: neighbour });
   const counts = { agree: 0, disagree: 0, none: 0, neighbour };

@@ -5,11 +5,11 @@
 
 import type { Container } from '../../model/types.js';
 import { analyzeReach } from '../reach.js';
-import { asView, type StateInput } from '../../model/view.js';
+import { asView, bareName, type StateInput } from '../../model/view.js';
 import type { Gap, StateCheckResult } from './state-checks.js';
 import type { Finding } from './types.js';
 
-const bare = (n: string) => (n.startsWith('/') ? n.slice(1) : n);
+const bare = bareName;
 
 /** Ports a container serves: exposed ports and the container side of its bindings. */
 function servicePorts(c: Container): Array<{ port: number; protocol: 'tcp' | 'udp' }> {

@@ -178,224 +178,237 @@ export function traceRoute(input: StateInput, fromArg: string | Subject, toArg: 
 }
 
 export function routePath(sv: StateView, req: RouteRequest): RouteTrace {
-  const opts: TraceOptions = req.family ? { family: req.family } : {};
   const from = typeof req.from === 'string' ? sv.resolve(req.from) : req.from;
   const to = typeof req.to === 'string' ? sv.resolve(req.to, { from: from.kind === 'container' ? from.container : null }) : req.to;
-  const assumptions: string[] = [];
-  const reasons: RouteReason[] = [];
-  const hops: RouteHop[] = [];
-
-  // Where the packet starts.
-  let nsOwner: Container | null = null;
-  let fromHostMode = from.kind === 'host';
-  if (from.kind === 'container') {
-    nsOwner = sv.namespaceOwner(from.container);
-    if (nsOwner && nsOwner.networkMode.kind === 'host') fromHostMode = true;
-  }
+  // Where the packet starts: a container's namespace owner (container: mode), or the host.
+  const nsOwner = from.kind === 'container' ? sv.namespaceOwner(from.container) : null;
   const host = from.kind === 'container' ? sv.host(from.container) : to.kind === 'container' ? sv.host(to.container) : sv.host();
-  const preferNets = new Set((nsOwner ?? (from.kind === 'container' ? from.container : null))?.endpoints.map((e) => e.networkName) ?? []);
-
-  // Destination address.
-  let dst: string | null = null;
-  if (to.kind === 'address') dst = to.address;
-  else if (to.kind === 'container') {
-    const owner = sv.namespaceOwner(to.container) ?? to.container;
-    if (owner.networkMode.kind === 'host') dst = firstHostAddress(host, opts.family ?? 'ipv4');
-    else dst = pickAddress(owner, opts.family ?? null, preferNets);
-  } else {
-    // the host, as a container reaches it: its network's gateway (the bridge address)
-    const src = nsOwner ?? (from.kind === 'container' ? from.container : null);
-    const ep = src?.endpoints.find((e) => (opts.family === 'ipv6' ? e.ipv6Gateway : e.gateway));
-    dst = ep ? (opts.family === 'ipv6' ? ep.ipv6Gateway : ep.gateway) : firstHostAddress(host, opts.family ?? 'ipv4');
-  }
-  const result = (verdict: RouteVerdict, family: AddressFamily, error: RouteTrace['error'], src: string | null): RouteTrace => {
-    let pathMtu: number | null = null;
-    for (const h of hops) if (h.mtu !== null && (pathMtu === null || h.mtu < pathMtu)) pathMtu = h.mtu;
-    return { from: from.label, to: to.label, src, dst: dst ?? '', family, verdict, error, hops, pathMtu, reasons, assumptions };
-  };
+  const dst = destinationOf(sv, from, to, nsOwner, host, req.family ?? null);
+  const w: RouteWalk = { sv, from, to, host, dst: dst ?? '', family: req.family ?? 'ipv4', hops: [], reasons: [], assumptions: [] };
   if (!dst) {
-    reasons.push({ code: 'ROUTE_NO_ADDRESS', message: `${to.label} has no ${opts.family ?? ''} address to route to`.replace('  ', ' ') });
-    return result('unknown', opts.family ?? 'ipv4', null, null);
+    w.reasons.push({ code: 'ROUTE_NO_ADDRESS', message: `${to.label} has no ${req.family ?? ''} address to route to`.replace('  ', ' ') });
+    return done(w, 'unknown', null, null);
   }
-  const dstAddr = parseAddr(dst)!;
-  const family = dstAddr.family;
-
-  // ---- hop 1: FROM's namespace
-  let view: NsView;
-  let src: string | null = null;
-  let iif: string | null = null;
+  w.family = parseAddr(dst)!.family;
   if (from.kind === 'address') {
     const owner = sv.containerByAddress(from.address);
     if (owner) return routePath(sv, { ...req, from: { kind: 'container', label: containerName(owner), container: owner, matchedBy: 'address' }, to });
-    // An outside address: the packet arrives on the host through the interface that routes back to it.
-    view = hostView(host);
-    if (view.missing) return missingVerdict(view.missing);
-    const back = routeLookup(view.routes!, view.rules!, { dst: from.address });
-    iif = back.ok ? back.route.dev : null;
-    src = from.address;
-    if (!iif) {
-      reasons.push({ code: 'ROUTE_SOURCE_UNPLACED', message: `the host has no route back to ${from.address}, so its arrival interface is unknown` });
-      return result('unknown', family, null, src);
-    }
-    assumptions.push(`a packet from ${from.address} arrives on ${iif} (the host's route back to it)`);
-    if (parseAddr(from.address)!.family !== family) {
-      reasons.push({ code: 'ROUTE_FAMILY_MISMATCH', message: `${from.address} and ${dst} are different address families` });
-      return result('unknown', family, null, src);
-    }
-    return hostHop(view, src, iif);
-  } else if (fromHostMode) {
-    view = hostView(host);
-    if (from.kind === 'container') view.label = `host (${from.container.name}, network mode host)`;
-  } else {
-    const c = (from as Extract<Subject, { kind: 'container' }>).container;
-    if (!nsOwner) {
-      reasons.push({ code: 'EVIDENCE_MISSING_NETNS', message: `${c.name} shares the namespace of a container that is not in the state (${(c.networkMode as { container: string }).container})` });
-      return result('unknown', family, null, null);
-    }
-    view = containerView(nsOwner);
-    if (nsOwner !== c) view.label = `container:${c.name} (namespace of ${nsOwner.name})`;
-    if (nsOwner.networkMode.kind === 'none' && view.routes) assumptions.push(`${c.name} has network mode none: only loopback`);
-    assumptions.push('container namespace policy rules are the kernel defaults (0 local, 32766 main, 32767 default): they are not captured');
-    view.rules = defaultRules(family);
+    return fromOutside(w, from.address);
   }
-  if (view.missing) return missingVerdict(view.missing);
+  if (from.kind === 'host' || nsOwner?.networkMode.kind === 'host') {
+    const ns = hostView(host);
+    if (from.kind === 'container') ns.label = `host (${from.container.name}, network mode host)`;
+    return fromNamespace(w, ns, null);
+  }
+  const c = from.container;
+  if (!nsOwner) {
+    w.reasons.push({ code: 'EVIDENCE_MISSING_NETNS', message: `${c.name} shares the namespace of a container that is not in the state (${(c.networkMode as { container: string }).container})` });
+    return done(w, 'unknown', null, null);
+  }
+  const ns = containerView(nsOwner);
+  if (nsOwner !== c) ns.label = `container:${c.name} (namespace of ${nsOwner.name})`;
+  if (nsOwner.networkMode.kind === 'none' && ns.routes) w.assumptions.push(`${c.name} has network mode none: only loopback`);
+  w.assumptions.push('container namespace policy rules are the kernel defaults (0 local, 32766 main, 32767 default): they are not captured');
+  ns.rules = defaultRules(w.family);
+  return fromNamespace(w, ns, nsOwner);
+}
 
-  const res1 = routeLookup(view.routes!, view.rules!, { dst, iif: null });
-  src = chooseSrc(view, res1, family);
-  const hop1 = hopFromLookup(view, res1, { src, dst, iif: null }, false);
-  hops.push(hop1);
-  if (!res1.ok) return fail(res1.kind, res1.errno, view.label, src);
-  if (res1.route.type === 'local') {
-    hop1.step = 'local';
-    hop1.note = `${dst} is an address of this namespace: delivered locally`;
-    return result('routed', family, null, src);
-  }
-  if (res1.route.type === 'broadcast' || res1.route.type === 'multicast' || res1.route.type === 'anycast') {
-    hop1.note = `${res1.route.type} route`;
-  }
-  if (view.isHost) return afterHostLookup(view, res1, src, null, hop1);
+// ---------------------------------------------------------------------------------------------
+// The walk: one context, one function per stage of the packet's path.
 
-  // ---- leaving a container: which network does the output device belong to?
-  const owner = nsOwner!;
-  const dev = res1.route.dev;
-  const ifc = view.interfaces?.find((i) => i.name === dev) ?? null;
-  const ep = owner.endpoints.find((e) => ifc?.addresses.some((a) => canonicalAddr(a.address) === canonicalAddr(e.ipv4?.address ?? '') || canonicalAddr(a.address) === canonicalAddr(e.ipv6?.address ?? '')))
-    ?? owner.endpoints.find((e) => (src && (canonicalAddr(e.ipv4?.address ?? '') === canonicalAddr(src) || canonicalAddr(e.ipv6?.address ?? '') === canonicalAddr(src))));
+interface RouteWalk {
+  sv: StateView;
+  from: Subject;
+  to: Subject;
+  host: Host | null;
+  dst: string;
+  family: AddressFamily;
+  hops: RouteHop[];
+  reasons: RouteReason[];
+  assumptions: string[];
+}
+
+function done(w: RouteWalk, verdict: RouteVerdict, error: RouteTrace['error'], src: string | null): RouteTrace {
+  let pathMtu: number | null = null;
+  for (const h of w.hops) if (h.mtu !== null && (pathMtu === null || h.mtu < pathMtu)) pathMtu = h.mtu;
+  return { from: w.from.label, to: w.to.label, src, dst: w.dst, family: w.family, verdict, error, hops: w.hops, pathMtu, reasons: w.reasons, assumptions: w.assumptions };
+}
+
+/** The address TO stands for: its own, the host's as a container reaches it (its gateway), or the host's first. */
+function destinationOf(sv: StateView, from: Subject, to: Subject, nsOwner: Container | null, host: Host | null, family: AddressFamily | null): string | null {
+  if (to.kind === 'address') return to.address;
+  if (to.kind === 'container') {
+    const owner = sv.namespaceOwner(to.container) ?? to.container;
+    if (owner.networkMode.kind === 'host') return firstHostAddress(host, family ?? 'ipv4');
+    const preferNets = new Set((nsOwner ?? (from.kind === 'container' ? from.container : null))?.endpoints.map((e) => e.networkName) ?? []);
+    return pickAddress(owner, family, preferNets);
+  }
+  // the host, as a container reaches it: its network's gateway (the bridge address)
+  const src = nsOwner ?? (from.kind === 'container' ? from.container : null);
+  const ep = src?.endpoints.find((e) => (family === 'ipv6' ? e.ipv6Gateway : e.gateway));
+  return ep ? (family === 'ipv6' ? ep.ipv6Gateway : ep.gateway) : firstHostAddress(host, family ?? 'ipv4');
+}
+
+/** An outside address: the packet arrives on the host through the interface that routes back to it. */
+function fromOutside(w: RouteWalk, address: string): RouteTrace {
+  const ns = hostView(w.host);
+  if (ns.missing) return missing(w, ns.label, ns.missing, null);
+  const back = routeLookup(ns.routes!, ns.rules!, { dst: address });
+  const iif = back.ok ? back.route.dev : null;
+  if (!iif) {
+    w.reasons.push({ code: 'ROUTE_SOURCE_UNPLACED', message: `the host has no route back to ${address}, so its arrival interface is unknown` });
+    return done(w, 'unknown', null, address);
+  }
+  w.assumptions.push(`a packet from ${address} arrives on ${iif} (the host's route back to it)`);
+  if (parseAddr(address)!.family !== w.family) {
+    w.reasons.push({ code: 'ROUTE_FAMILY_MISMATCH', message: `${address} and ${w.dst} are different address families` });
+    return done(w, 'unknown', null, address);
+  }
+  return hostHop(w, ns, address, iif);
+}
+
+/** Hop 1: the lookup in FROM's own namespace (the host's tables for the host and host-mode containers). */
+function fromNamespace(w: RouteWalk, ns: NsView, owner: Container | null): RouteTrace {
+  if (ns.missing) return missing(w, ns.label, ns.missing, null);
+  const res = routeLookup(ns.routes!, ns.rules!, { dst: w.dst, iif: null });
+  const src = chooseSrc(ns, res, w.family);
+  const hop = hopFromLookup(ns, res, { src, dst: w.dst, iif: null }, false);
+  w.hops.push(hop);
+  if (!res.ok) return fail(w, res.kind, res.errno, ns.label, src);
+  if (res.route.type === 'local') {
+    hop.step = 'local';
+    hop.note = `${w.dst} is an address of this namespace: delivered locally`;
+    return done(w, 'routed', null, src);
+  }
+  if (res.route.type === 'broadcast' || res.route.type === 'multicast' || res.route.type === 'anycast') hop.note = `${res.route.type} route`;
+  if (ns.isHost) return afterHostLookup(w, ns, res, src, null, hop);
+  return leaveContainer(w, ns, owner!, res, src, hop);
+}
+
+/** Leaving a container: the output device's network, then the bridge (a peer or the host) or the driver. */
+function leaveContainer(w: RouteWalk, ns: NsView, owner: Container, res: Extract<LookupResult, { ok: true }>, src: string | null, hop1: RouteHop): RouteTrace {
+  const { sv, dst } = w;
+  const dev = res.route.dev;
+  const ifc = ns.interfaces?.find((i) => i.name === dev) ?? null;
+  const same = (a: string | undefined | null, b: string) => !!a && canonicalAddr(a) === canonicalAddr(b);
+  const ep =
+    owner.endpoints.find((e) => ifc?.addresses.some((a) => same(e.ipv4?.address, a.address) || same(e.ipv6?.address, a.address))) ??
+    owner.endpoints.find((e) => src !== null && (same(e.ipv4?.address, src) || same(e.ipv6?.address, src)));
   const net = ep ? sv.networkOf(ep) : null;
   if (!net) {
     hop1.step = 'unknown';
-    reasons.push({ code: 'ROUTE_DEVICE_UNMAPPED', message: `${dev ?? 'the output device'} in ${owner.name} does not map to a known Docker network endpoint` });
-    return result('unknown', family, null, src);
+    w.reasons.push({ code: 'ROUTE_DEVICE_UNMAPPED', message: `${dev ?? 'the output device'} in ${owner.name} does not map to a known Docker network endpoint` });
+    return done(w, 'unknown', null, src);
   }
-  const nextHop = res1.route.gateway ?? dst;
-  hop1.note = `leaves ${dev} on network ${net.name}${res1.route.gateway ? ` toward gateway ${res1.route.gateway}` : ' (on-link)'}`;
+  const nextHop = res.route.gateway ?? dst;
+  hop1.note = `leaves ${dev} on network ${net.name}${res.route.gateway ? ` toward gateway ${res.route.gateway}` : ' (on-link)'}`;
   if (net.driver !== 'bridge' || !net.bridgeName) {
     const egress: RouteHop = emptyHop(`network:${net.name}`, 'egress', dst, src);
     egress.note = `${net.driver} network: the packet leaves ${net.driver === 'macvlan' || net.driver === 'ipvlan' ? `through parent ${net.options.parent ?? '(unknown)'}` : 'through the driver'} without the host's routing tables; not traced further`;
-    hops.push(egress);
-    return result('routed', family, null, src);
+    w.hops.push(egress);
+    return done(w, 'routed', null, src);
   }
   const bridge = net.bridgeName;
   // On the bridge: a container endpoint holding the next hop gets it directly.
   const peer = sv.endpointsByAddress(nextHop).find((r) => r.network?.id === net.id);
-  const gwIsBridge = addressOnInterface(host, bridge, nextHop) || ep?.gateway === nextHop || ep?.ipv6Gateway === nextHop;
+  const gwIsBridge = addressOnInterface(w.host, bridge, nextHop) || ep?.gateway === nextHop || ep?.ipv6Gateway === nextHop;
   if (peer && !gwIsBridge) {
     const d = emptyHop(`bridge:${bridge}`, 'deliver', dst, src);
     d.iif = bridge;
     d.oif = bridge;
-    d.mtu = ifaceMtu(hostView(host).interfaces, bridge);
+    d.mtu = ifaceMtu(hostView(w.host).interfaces, bridge);
     d.note = canonicalAddr(nextHop) === canonicalAddr(dst) ? `delivered on ${bridge} to ${peer.container.name} (${dst})` : `bridged to next hop ${peer.container.name} (${nextHop}); not traced inside it`;
-    hops.push(d);
-    return finishMtu(result('routed', family, null, src));
+    w.hops.push(d);
+    return finishMtu(done(w, 'routed', null, src));
   }
   if (!gwIsBridge) {
     const d = emptyHop(`bridge:${bridge}`, 'unknown', dst, src);
     d.note = `no endpoint on ${net.name} and no host address on ${bridge} holds next hop ${nextHop}: neighbour resolution would fail`;
-    hops.push(d);
-    reasons.push({ code: 'ROUTE_NEIGHBOR_UNKNOWN', message: `nothing on network ${net.name} holds ${nextHop}` });
-    return result('unknown', family, null, src);
+    w.hops.push(d);
+    w.reasons.push({ code: 'ROUTE_NEIGHBOR_UNKNOWN', message: `nothing on network ${net.name} holds ${nextHop}` });
+    return done(w, 'unknown', null, src);
   }
-  // ---- on the host, arriving through the bridge
-  const hv = hostView(host);
-  if (hv.missing) return missingVerdict(hv.missing);
-  return hostHop(hv, src, bridge);
+  // On the host, arriving through the bridge.
+  const hv = hostView(w.host);
+  if (hv.missing) return missing(w, ns.label, hv.missing, src);
+  return hostHop(w, hv, src, bridge);
+}
 
-  // ------------------------------------------------------------------------------------------
-  function hostHop(hv: NsView, s: string | null, inIf: string): RouteTrace {
-    const res = routeLookup(hv.routes!, hv.rules!, { src: s, dst: dst!, iif: inIf });
-    const hop = hopFromLookup(hv, res, { src: s, dst: dst!, iif: inIf }, false);
-    hops.push(hop);
-    if (!res.ok) return fail(res.kind, res.errno, 'host', s);
-    return afterHostLookup(hv, res, s, inIf, hop);
-  }
+/** The host's lookup for a packet arriving on `inIf` (policy rules see the in interface). */
+function hostHop(w: RouteWalk, hv: NsView, src: string | null, inIf: string): RouteTrace {
+  const res = routeLookup(hv.routes!, hv.rules!, { src, dst: w.dst, iif: inIf });
+  const hop = hopFromLookup(hv, res, { src, dst: w.dst, iif: inIf }, false);
+  w.hops.push(hop);
+  if (!res.ok) return fail(w, res.kind, res.errno, 'host', src);
+  return afterHostLookup(w, hv, res, src, inIf, hop);
+}
 
-  function afterHostLookup(hv: NsView, res: Extract<LookupResult, { ok: true }>, s: string | null, inIf: string | null, hop: RouteHop): RouteTrace {
-    if (res.route.type === 'local') {
-      hop.step = 'local';
-      hop.note = `${dst} is an address of the host: delivered locally`;
-      return finishMtu(result('routed', family, null, s));
-    }
-    if (res.route.type !== 'unicast') {
-      hop.note = `${res.route.type} route ${res.route.dst}`;
-      reasons.push({ code: 'ROUTE_NOT_UNICAST', message: `the host's route for ${dst} is ${res.route.type}; not traced further` });
-      return finishMtu(result('unknown', family, null, s));
-    }
-    const out = res.route.dev;
-    const outNet = out ? sv.networkByBridge(out) : null;
-    if (outNet) {
-      if (inIf !== null) hop.note = `forwarded by the host from ${inIf} to ${out} (network ${outNet.name})`;
-      else hop.note = `sent by the host on ${out} (network ${outNet.name})`;
-      const target = sv.endpointsByAddress(res.route.gateway ?? dst!).find((r) => r.network?.id === outNet.id);
-      const d = emptyHop(`bridge:${out}`, target ? 'deliver' : 'unknown', dst!, s);
-      d.iif = out;
-      d.oif = out;
-      d.mtu = ifaceMtu(hv.interfaces, out);
-      if (target) {
-        d.note = `delivered on ${out} (network ${outNet.name}) to ${target.container.name}`;
-        hops.push(d);
-        return finishMtu(result('routed', family, null, s));
-      }
-      d.note = `no endpoint on network ${outNet.name} holds ${res.route.gateway ?? dst}: neighbour resolution would fail`;
-      hops.push(d);
-      reasons.push({ code: 'ROUTE_NEIGHBOR_UNKNOWN', message: `nothing on network ${outNet.name} holds ${res.route.gateway ?? dst}` });
-      return finishMtu(result('unknown', family, null, s));
-    }
-    // Egress through an uplink (or any non-Docker device).
-    hop.step = 'egress';
-    hop.note = `leaves the host through ${out ?? '?'}${res.route.gateway ? ` via ${res.route.gateway}` : ' (on-link)'}`;
-    if (inIf !== null && host && s) {
-      hop.nat = egressNat(host, s, dst!, out ?? '');
-      if (hop.nat.kind === 'masquerade' || hop.nat.kind === 'snat') {
-        reasons.push({ code: 'NAT_MASQUERADE_APPLIED', message: hop.nat.message });
-      }
-    }
-    return finishMtu(result('routed', family, null, s));
+/** After the host's lookup: local delivery, a Docker bridge (a container holds the next hop?), or egress with source NAT. */
+function afterHostLookup(w: RouteWalk, hv: NsView, res: Extract<LookupResult, { ok: true }>, src: string | null, inIf: string | null, hop: RouteHop): RouteTrace {
+  const { dst } = w;
+  if (res.route.type === 'local') {
+    hop.step = 'local';
+    hop.note = `${dst} is an address of the host: delivered locally`;
+    return finishMtu(done(w, 'routed', null, src));
   }
+  if (res.route.type !== 'unicast') {
+    hop.note = `${res.route.type} route ${res.route.dst}`;
+    w.reasons.push({ code: 'ROUTE_NOT_UNICAST', message: `the host's route for ${dst} is ${res.route.type}; not traced further` });
+    return finishMtu(done(w, 'unknown', null, src));
+  }
+  const out = res.route.dev;
+  const outNet = out ? w.sv.networkByBridge(out) : null;
+  if (out && outNet) {
+    hop.note = inIf !== null ? `forwarded by the host from ${inIf} to ${out} (network ${outNet.name})` : `sent by the host on ${out} (network ${outNet.name})`;
+    const holder = res.route.gateway ?? dst;
+    const target = w.sv.endpointsByAddress(holder).find((r) => r.network?.id === outNet.id);
+    const d = emptyHop(`bridge:${out}`, target ? 'deliver' : 'unknown', dst, src);
+    d.iif = out;
+    d.oif = out;
+    d.mtu = ifaceMtu(hv.interfaces, out);
+    w.hops.push(d);
+    if (target) {
+      d.note = `delivered on ${out} (network ${outNet.name}) to ${target.container.name}`;
+      return finishMtu(done(w, 'routed', null, src));
+    }
+    d.note = `no endpoint on network ${outNet.name} holds ${holder}: neighbour resolution would fail`;
+    w.reasons.push({ code: 'ROUTE_NEIGHBOR_UNKNOWN', message: `nothing on network ${outNet.name} holds ${holder}` });
+    return finishMtu(done(w, 'unknown', null, src));
+  }
+  // Egress through an uplink (or any non-Docker device).
+  hop.step = 'egress';
+  hop.note = `leaves the host through ${out ?? '?'}${res.route.gateway ? ` via ${res.route.gateway}` : ' (on-link)'}`;
+  if (inIf !== null && w.host && src) {
+    hop.nat = egressNat(w.host, src, dst, out ?? '');
+    if (hop.nat.kind === 'masquerade' || hop.nat.kind === 'snat') w.reasons.push({ code: 'NAT_MASQUERADE_APPLIED', message: hop.nat.message });
+  }
+  return finishMtu(done(w, 'routed', null, src));
+}
 
-  function finishMtu(t: RouteTrace): RouteTrace {
-    const first = t.hops[0]?.mtu ?? null;
-    if (first !== null) {
-      const smaller = t.hops.slice(1).find((h) => h.mtu !== null && h.mtu < first);
-      if (smaller) {
-        t.reasons.push({
-          code: 'MTU_MISMATCH',
-          message: `the first hop sends with MTU ${first} but ${smaller.where} ${smaller.oif ?? ''} has MTU ${smaller.mtu}: full-size packets need fragmentation or PMTU discovery`.replace(/ {2}/g, ' '),
-        });
-      }
+/** A later hop with a smaller MTU than the first: full-size packets need fragmentation or PMTU discovery. */
+function finishMtu(t: RouteTrace): RouteTrace {
+  const first = t.hops[0]?.mtu ?? null;
+  if (first !== null) {
+    const smaller = t.hops.slice(1).find((h) => h.mtu !== null && h.mtu < first);
+    if (smaller) {
+      t.reasons.push({
+        code: 'MTU_MISMATCH',
+        message: `the first hop sends with MTU ${first} but ${smaller.where} ${smaller.oif ?? ''} has MTU ${smaller.mtu}: full-size packets need fragmentation or PMTU discovery`.replace(/ {2}/g, ' '),
+      });
     }
-    return t;
   }
+  return t;
+}
 
-  function fail(kind: FailureKind, errno: RouteErrno, where: string, s: string | null): RouteTrace {
-    reasons.push({ code: FAILURE_CODE[kind], message: `${where}: ${ERRNO_MESSAGE[errno]} (${errno}) for ${dst}` });
-    return result(verdictOf(kind), family, { errno, message: ERRNO_MESSAGE[errno], kind }, s);
-  }
+function fail(w: RouteWalk, kind: FailureKind, errno: RouteErrno, where: string, src: string | null): RouteTrace {
+  w.reasons.push({ code: FAILURE_CODE[kind], message: `${where}: ${ERRNO_MESSAGE[errno]} (${errno}) for ${w.dst}` });
+  return done(w, verdictOf(kind), { errno, message: ERRNO_MESSAGE[errno], kind }, src);
+}
 
-  function missingVerdict(what: string): RouteTrace {
-    hops.push({ ...emptyHop(view?.label ?? 'host', 'unknown', dst!, src), note: what });
-    reasons.push({ code: 'EVIDENCE_MISSING_ROUTES', message: what });
-    return result('unknown', family, null, src);
-  }
+function missing(w: RouteWalk, label: string, what: string, src: string | null): RouteTrace {
+  w.hops.push({ ...emptyHop(label, 'unknown', w.dst, src), note: what });
+  w.reasons.push({ code: 'EVIDENCE_MISSING_ROUTES', message: what });
+  return done(w, 'unknown', null, src);
 }
 
 function emptyHop(where: string, step: RouteHop['step'], dst: string, src: string | null): RouteHop {

@@ -54,8 +54,8 @@ function inSubnet(ip: string, cidr: string): boolean {
   return ((v4Int(ip) & mask) >>> 0) === ((v4Int(base) & mask) >>> 0);
 }
 
-function daemonMajor(state: NetworkState): number | null {
-  const v = state.hosts[0]?.daemon.value?.version;
+function daemonMajor(state: NetworkState, of: Container | null): number | null {
+  const v = viewOf(state).host(of)?.daemon.value?.version;
   const m = v ? /^(\d+)\./.exec(v) : null;
   return m ? Number(m[1]) : null;
 }
@@ -76,7 +76,7 @@ function withoutContainer(state: NetworkState, input: PredictInput, qname: strin
   if (input.server) {
     steps.push({ index: 0, kind: 'nameserver', name: qname, server: input.server, outcome: 'forward', answers: [], detail: `asked directly; the answer depends on ${input.server}` });
   } else {
-    const rc = state.hosts[0]?.resolvConf;
+    const rc = viewOf(state).host()?.resolvConf;
     if (!rc || rc.status === 'unavailable' || !rc.value) {
       missing.push(`host resolv.conf (${rc?.reason ?? 'not captured'})`);
       reasons.push({ code: 'RESOLV_CONF_UNAVAILABLE', severity: 'warning', message: `the host's resolv.conf was not captured (${rc?.reason ?? 'not captured'})` });
@@ -212,7 +212,7 @@ export function predictResolution(state: NetworkState, input: PredictInput): Dns
     if (ext) upstreams = ext;
     else {
       // No footer (older engines): explicit --dns, then daemon dns, then the host's resolv.conf.
-      const host = state.hosts[0];
+      const host = viewOf(state).host(owner);
       const daemonDns = host?.daemonConfig.value?.dns ?? [];
       if (owner.dns.servers.length) upstreams = owner.dns.servers.map((a) => ({ address: a, from: 'container' as const }));
       else if (daemonDns.length) upstreams = daemonDns.map((a) => ({ address: a, from: 'container' as const }));
@@ -250,7 +250,7 @@ export function predictResolution(state: NetworkState, input: PredictInput): Dns
   // ---- 4. per candidate, per nameserver
   const internalOnly = userNets.length > 0 && userNets.every((x) => x.net?.internal) && owner.endpoints.every((e) => viewOf(state).networkOf(e)?.internal ?? false);
   const subnets = owner.endpoints.flatMap((e) => viewOf(state).networkOf(e)?.ipam.configs.map((c) => c.subnet).filter((s): s is string => !!s) ?? []);
-  const major = daemonMajor(state);
+  const major = daemonMajor(state, owner);
   const reasonOnce = (r: DnsReason) => {
     if (!reasons.some((x) => x.code === r.code && x.message === r.message)) reasons.push(r);
   };

@@ -63,7 +63,7 @@ export function composeSiblingUnreachable(input: StateInput): StateCheckResult {
       }
     }
   }
-  const host = state.hosts[0];
+  const host = view.host();
   for (const m of [...missing].slice(0, 3)) gaps.push({ check: 'COMPOSE_SIBLING_UNREACHABLE', host: host?.name ?? 'host', section: 'reach evidence', reason: m });
   return { findings, gaps };
 }

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Route, Snapshot } from '../../../src/model/types.js';
-import { RouteSubjectError, traceRoute } from '../../../src/analysis/route.js';
+import { traceRoute } from '../../../src/analysis/route.js';
+import { SubjectError } from '../../../src/model/view.js';
 import { dockerSubnetsOverlap, missingDefaultRoute, mtuMismatch, routeFindings, subnetOverlapsHostRoute } from '../../../src/analysis/route-findings.js';
 import { container, host, network, snapshot } from '../../support/build-snapshot.js';
 import { EXAMPLE } from '../../support/cli.js';
@@ -50,7 +51,7 @@ describe('traceRoute on the bundled example', () => {
   it('ids, addresses and errors', () => {
     expect(traceRoute(S, '1c36d5ea6b7e', '10.214.11.4').to).toBe('10.214.11.4');
     expect(traceRoute(S, '10.214.10.2', 'shop-db-1').from).toBe('shop-proxy-1');
-    expect(() => traceRoute(S, 'nope', 'host')).toThrow(RouteSubjectError);
+    expect(() => traceRoute(S, 'nope', 'host')).toThrow(SubjectError);
   });
 });
 

@@ -10,12 +10,12 @@
 //   DNS_PUBLIC_FALLBACK          Docker fell back to public resolvers (8.8.8.8...) (D3)
 //   NDOTS_EXPANSION              search domains × ndots make short names slow (D6)
 
+import type { Finding } from '../../model/finding.js';
 import type { Container, NetworkState } from '../../model/types.js';
 import { parseResolverOptions } from '../../dns/search.js';
 import { EMBEDDED_DNS, endpointNames, isUserDefined, parseExtServers } from './lookup.js';
 import { viewOf } from '../../model/view.js';
 import { isLoopback } from '../../net/addr.js';
-import type { DnsFinding } from './types.js';
 
 const PUBLIC_FALLBACK = new Set(['8.8.8.8', '8.8.4.4', '2001:4860:4860::8888', '2001:4860:4860::8844']);
 
@@ -35,8 +35,8 @@ function inSubnet(ip: string, cidr: string): boolean {
   return ((v4Int(ip) & mask) >>> 0) === ((v4Int(base) & mask) >>> 0);
 }
 
-export function dnsChecks(state: NetworkState): DnsFinding[] {
-  const out: DnsFinding[] = [];
+export function dnsChecks(state: NetworkState): Finding[] {
+  const out: Finding[] = [];
   const running = state.containers.filter((c) => c.running);
 
   // --- names per user-defined network

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { diffStates, iptablesRuleTexts, type Change, type VerdictCell } from '../../../src/analysis/snapshot-diff.js';
 import { allFindings } from '../../../src/analysis/gate.js';
 import type { Finding } from '../../../src/model/finding.js';
-import type { Container, Host, NetworkState, PortBinding, Route, Snapshot } from '../../../src/model/types.js';
+import type { Host, NetworkState, PortBinding, Route, Snapshot } from '../../../src/model/types.js';
 import { renderSnapshotDiff } from '../../../src/report/snapshot-diff.js';
 import { container, host, network, snapshot } from '../../support/build-snapshot.js';
 import { EXAMPLE, ROOT, runCli } from '../../support/cli.js';

@@ -75,11 +75,6 @@ if (!existsSync(join(root, 'dist/src/probe/agent.js'))) die('dist/ is missing: r
 if (sizes.some((n) => !Number.isInteger(n) || n < 2 || n > 200)) die('--sizes takes container counts 2-200');
 
 const docker = (argv, timeout = 60_000) => spawnSync('docker', argv, { encoding: 'utf8', timeout, maxBuffer: 64 * 1024 * 1024 });
-const dockerOk = (argv, timeout) => {
-  const r = docker(argv, timeout);
-  if (r.status !== 0) throw new Error(`docker ${argv.join(' ')}: ${r.stderr || r.error?.message}`);
-  return r.stdout.trim();
-};
 const dockerAsync = (argv) =>
   new Promise((resolve, reject) => {
     const c = spawn('docker', argv, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { NetsleuthCommand, jsonFlag, sourceFlags } from '../src/cli/base.js';
 import { EXIT, GateFailure, InputError } from '../src/cli/errors.js';
+import { atLeast, countBySeverity, type Severity } from '../src/model/finding.js';
 
 const codeList = (v: string | undefined): string[] => (v ? v.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean) : []);
 
@@ -46,7 +47,7 @@ export default class Doctor extends NetsleuthCommand {
     const opened = await openSource({ snapshot: flags.snapshot, host: flags.host, context: flags.context, timeout: flags.timeout }, { toolVersion: this.config.version });
     const state = opened.snapshot.state;
     const result = runDoctor(state, { only, skip });
-    const failOn = flags['fail-on'] as 'error' | 'warning' | 'info';
+    const failOn = flags['fail-on'] as Severity;
     const { subjectKinds, renderDocument, renderFindings } = await import('../src/report/formats/emit.js');
     const report = {
       command: 'doctor',
@@ -58,11 +59,11 @@ export default class Doctor extends NetsleuthCommand {
       subjectKind: subjectKinds(state),
     };
     if (format === 'json') {
-      this.printJson({ source: { origin: opened.origin, label: opened.label }, failOn, summary: counts(result.findings), findings: result.findings, checks: result.checks });
+      this.printJson({ source: { origin: opened.origin, label: opened.label }, failOn, summary: countBySeverity(result.findings), findings: result.findings, checks: result.checks });
     } else if (format === 'table') this.print(renderFindings(report, { verbose: flags.verbose }));
     else this.print(renderDocument(report, format));
 
-    const hits = result.findings.filter((f) => RANK[f.severity] >= RANK[failOn]);
+    const hits = result.findings.filter((f) => atLeast(f.severity, failOn));
     if (hits.length) {
       const msg = `${hits.length} finding(s) at or above ${failOn} (first: ${hits[0]!.code})`;
       // A machine document is already on stdout: report the gate on stderr only.
@@ -71,12 +72,4 @@ export default class Doctor extends NetsleuthCommand {
       process.exitCode = EXIT.gateFailed;
     }
   }
-}
-
-const RANK = { info: 0, warning: 1, error: 2 } as const;
-
-function counts(fs: Array<{ severity: keyof typeof RANK }>): Record<keyof typeof RANK, number> {
-  const c = { error: 0, warning: 0, info: 0 };
-  for (const f of fs) c[f.severity]++;
-  return c;
 }

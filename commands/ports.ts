@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { NetsleuthCommand, jsonFlag, sourceFlags } from '../src/cli/base.js';
 import { EXIT, GateFailure } from '../src/cli/errors.js';
+import { atLeast, type Severity } from '../src/model/finding.js';
 import type { PortsReport } from '../src/report/ports.js';
 
 export default class Ports extends NetsleuthCommand {
@@ -39,7 +40,7 @@ export default class Ports extends NetsleuthCommand {
     }
     const { openSource } = await import('../src/sources/open.js');
     const opened = await openSource({ snapshot: flags.snapshot, host: flags.host, context: flags.context, timeout: flags.timeout }, { toolVersion: this.config.version });
-    const { analyzePorts, severityAtLeast } = await import('../src/analysis/ports.js');
+    const { analyzePorts } = await import('../src/analysis/ports.js');
     const result = analyzePorts(opened.snapshot.state, { planned: plan?.planned ?? [] });
     const report: PortsReport = {
       source: opened.label,
@@ -62,15 +63,15 @@ export default class Ports extends NetsleuthCommand {
         command: 'ports',
         toolVersion: this.config.version,
         source: { origin: opened.origin, label: opened.label, file: opened.origin === 'snapshot' ? (flags.snapshot ?? null) : null },
-        failOn: (flags['fail-on'] as 'error' | 'warning' | 'info' | undefined) ?? null,
+        failOn: (flags['fail-on'] as Severity | undefined) ?? null,
         findings: result.findings,
         checks: checksForCodes(codes, result.findings),
         subjectKind: subjectKinds(opened.snapshot.state),
       }, format));
     }
-    const failOn = flags['fail-on'] as 'error' | 'warning' | 'info' | undefined;
+    const failOn = flags['fail-on'] as Severity | undefined;
     if (failOn) {
-      const hits = result.findings.filter((f) => severityAtLeast(f.severity, failOn));
+      const hits = result.findings.filter((f) => atLeast(f.severity, failOn));
       if (hits.length) {
         const msg = `${hits.length} finding(s) at or above ${failOn} (first: ${hits[0]!.code})`;
         // With a machine format the document is already on stdout: report the gate on stderr only.

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, as the README and CI run it: install dependencies when missing, build,
-# start a real dockerd for the live tests (installing Debian's docker.io when missing), run unit
-# and live tests, then stop the daemon this script started. Exit non-zero on any failure,
-# including traffic from test address pools that tried to leave through the host's uplink.
+# type-check, lint (an import against the layers fails here), start a real dockerd for the live
+# tests (installing Debian's docker.io when missing), run unit and live tests, then stop the daemon
+# this script started. Exit non-zero on any failure, including traffic from test address pools
+# that tried to leave through the host's uplink.
 #
 #   NETSLEUTH_SKIP_LIVE=1 npm test   # unit tests only (no root, no dockerd); says so loudly
 set -uo pipefail
@@ -20,6 +21,8 @@ say "building"
 npm run -s build || exit 1
 say "type-checking sources and tests"
 npm run -s typecheck || exit 1
+say "linting (eslint.config.js: layer rules, then correctness rules)"
+npm run -s lint || exit 1
 
 if [ "${NETSLEUTH_SKIP_LIVE:-}" = "1" ]; then
   say "NETSLEUTH_SKIP_LIVE=1: live tests against a real dockerd are SKIPPED"

@@ -1,9 +1,8 @@
 import { Flags } from '@oclif/core';
 import { NetsleuthCommand, jsonFlag, sourceFlags } from '../../src/cli/base.js';
 import { EXIT, GateFailure, InputError, SourceError } from '../../src/cli/errors.js';
-import type { LintJsonFinding } from '../../src/report/firewall.js';
-
-const RANK = { info: 0, warning: 1, error: 2 } as const;
+import type { LintJsonFinding } from '../../src/analysis/firewall-ruleset.js';
+import { atLeast, type Severity } from '../../src/model/finding.js';
 
 export default class FirewallLint extends NetsleuthCommand {
   static override summary = 'Find shadowed, unreachable and misplaced firewall rules, and rules the engine cannot model.';
@@ -83,15 +82,15 @@ export default class FirewallLint extends NetsleuthCommand {
         command: 'firewall lint',
         toolVersion: this.config.version,
         source: { origin, label: flags.ruleset ?? label.replace(/^(snapshot|live daemon) /, ''), file: flags.ruleset ?? (origin === 'snapshot' ? (flags.snapshot ?? null) : null) },
-        failOn: (flags['fail-on'] as keyof typeof RANK | undefined) ?? null,
+        failOn: (flags['fail-on'] as Severity | undefined) ?? null,
         findings: shaped,
         checks: checksForCodes(groupCodes('firewall'), shaped, unavailable ? `not linted: ${unavailable}` : null),
         subjectKind: subjectKinds(state),
       }, format));
     }
-    const failOn = flags['fail-on'] as keyof typeof RANK | undefined;
+    const failOn = flags['fail-on'] as Severity | undefined;
     if (failOn) {
-      const hits = findings.filter((f) => RANK[f.severity] >= RANK[failOn]);
+      const hits = findings.filter((f) => atLeast(f.severity, failOn));
       if (hits.length) {
         const msg = `${hits.length} finding(s) at or above ${failOn} (first: ${hits[0]!.code})`;
         // With a machine format the document is already on stdout: report the gate on stderr only.

@@ -3,6 +3,7 @@
 // interfaces, path) instead of being built from the model. Pure: the command reads the file.
 
 import { InputError } from '../model/errors.js';
+import { worstFirst } from '../model/finding.js';
 import {
   compileRuleset,
   detectDockerDialect,
@@ -12,11 +13,11 @@ import {
   parseNftJson,
   FirewallParseError,
   type Family,
+  type LintFinding,
   type Ruleset,
 } from '../firewall/index.js';
 import { familyOf } from '../firewall/addr.js';
 import type { FirewallTrace, FlowCtState, FlowProtocol } from './firewall-flow.js';
-import type { LintJsonFinding } from '../report/firewall.js';
 
 export interface RulesetFlow {
   from: string;
@@ -96,6 +97,11 @@ export function traceRuleset(text: string, label: string, f: RulesetFlow): Firew
   return t;
 }
 
+/** A lint finding with the address family of the ruleset it came from (`firewall lint --json`). */
+export interface LintJsonFinding extends LintFinding {
+  family: string;
+}
+
 export interface LintResult {
   findings: LintJsonFinding[];
   rulesets: Array<{ family: Family; source: string; format: string; rules: number; dialect: string }>;
@@ -121,7 +127,6 @@ export function lintTexts(inputs: Array<{ family: Family | null; text: string; s
     out.summary.push(`${inp.source}: ${rs.family}, ${rules} rules, Docker layout ${dialect.dialect}${rs.backend ? `, ${rs.backend} backend` : ''}`);
     for (const f of lintRuleset(rs)) out.findings.push({ ...f, family: rs.family });
   }
-  const rank = { error: 0, warning: 1, info: 2 } as const;
-  out.findings.sort((a, b) => rank[a.severity] - rank[b.severity]);
+  out.findings.sort(worstFirst);
   return out;
 }

@@ -1,4 +1,4 @@
-// Evaluates a gate policy (src/sources/policy.ts) against a state: each expectation passes, fails,
+// Evaluates a gate policy (src/model/policy.ts, read by src/sources/policy.ts) against a state: each expectation passes, fails,
 // or is unknown (the evidence to decide it is missing — a gate never guesses a pass). Reach
 // verdicts come from analyzeReach, DNS from the DNS predictor, conflicts and exposures from the
 // port analysis, findings from `allFindings`. Pure: no I/O.
@@ -6,16 +6,14 @@
 // `allFindings` is the doctor catalog's findings, for `gate` (`no-findings`) and `snapshot diff`.
 
 import { InputError, NetsleuthError } from '../model/errors.js';
+import { atLeast, type Finding } from '../model/finding.js';
+import type { DnsExpectation, Expectation, ExposedExpectation, NoConflictsExpectation, NoFindingsExpectation, Policy, ReachExpectation } from '../model/policy.js';
 import type { NetworkState } from '../model/types.js';
-import type { DnsExpectation, Expectation, ExposedExpectation, NoConflictsExpectation, NoFindingsExpectation, Policy, ReachExpectation } from '../sources/policy.js';
 import { predictResolution } from './dns/index.js';
-import { analyzePorts, severityAtLeast, type PortsResult } from './ports.js';
+import { analyzePorts, type PortsResult } from './ports.js';
 import { canonical, formatHostPort, isLoopback, isWildcard } from './ports-addr.js';
 import { analyzeReach, expectationMet } from './reach.js';
-import type { Finding } from './route-findings.js';
 import { runDoctor } from './doctor/registry.js';
-
-export type { Finding };
 
 export function allFindings(state: NetworkState): Finding[] {
   // The doctor catalog: every registered check, with evidence-missing notes.
@@ -107,7 +105,7 @@ function checkNoConflicts(cx: Ctx, e: NoConflictsExpectation): Outcome {
 }
 
 function checkNoFindings(cx: Ctx, e: NoFindingsExpectation): Outcome {
-  const hits = findingsOf(cx).filter((f) => severityAtLeast(f.severity, e.severity) && (!e.codes || e.codes.includes(f.code)));
+  const hits = findingsOf(cx).filter((f) => atLeast(f.severity, e.severity) && (!e.codes || e.codes.includes(f.code)));
   const evidence = hits.map((f) => `${f.code} (${f.severity}): ${f.title}`);
   if (hits.length) return { status: 'fail', message: `${hits.length} finding(s): ${[...new Set(hits.map((f) => f.code))].join(', ')}`, evidence };
   return { status: 'pass', message: 'no such findings', evidence: [] };

@@ -1,15 +1,16 @@
 // Address helpers for the port analysis: family detection, canonical form, wildcard and loopback
 // tests, and the overlap rule the kernel (and dockerd's port allocator) applies to bound sockets.
-import { isIP } from 'node:net';
+import { parseAddr, type Family } from '../net/addr.js';
 
-export type Family = 'ipv4' | 'ipv6';
+export type { Family };
 
 export function familyOf(ip: string): Family | null {
   // Fast paths for the addresses that make up nearly every binding.
   if (ip === '0.0.0.0' || ip === '127.0.0.1') return 'ipv4';
   if (ip === '::' || ip === '::1') return 'ipv6';
-  const f = isIP(ip);
-  return f === 4 ? 'ipv4' : f === 6 ? 'ipv6' : null;
+  // A zone (fe80::1%eth0) does not change the family; parseAddr takes the bare address.
+  const pct = ip.indexOf('%');
+  return parseAddr(pct > 0 && pct < ip.length - 1 && ip.includes(':') ? ip.slice(0, pct) : ip)?.family ?? null;
 }
 
 const CANON = new Map<string, string>();

@@ -7,30 +7,11 @@
 // when they are on the same host, with the same protocol, share a port (ranges included) and
 // their addresses overlap (see ports-addr.ts).
 
+import { worstFirst, type Finding } from '../model/finding.js';
+import type { PlannedBinding, PortProtocol as Protocol } from '../model/plan.js';
 import { DEFAULT_EPHEMERAL, viewOf } from '../model/view.js';
 import type { Container, Host, Listener, NetworkState, PortBinding } from '../model/types.js';
 import { addressesOverlap, canonical, familyOf, formatHostPort, intersection, isLoopback, isWildcard, type OverlapContext } from './ports-addr.js';
-
-export type Protocol = 'tcp' | 'udp' | 'sctp';
-export type Severity = 'error' | 'warning' | 'info';
-
-/** A binding a compose file plans to create (src/sources/compose.ts). */
-export interface PlannedBinding {
-  project: string;
-  service: string;
-  /** '' = all addresses (Docker binds 0.0.0.0 and ::). */
-  hostIp: string;
-  /** null: Docker picks a free port. */
-  hostPort: number | null;
-  hostPortEnd: number | null;
-  containerPort: number;
-  containerPortEnd: number | null;
-  protocol: Protocol;
-  /** Long syntax `mode` (swarm: ingress or host); null when not given. */
-  mode: 'ingress' | 'host' | null;
-  /** Where in the compose file: `file:line`. */
-  source: string;
-}
 
 export type ClaimantKind = 'container' | 'host-network-container' | 'host-process' | 'planned';
 
@@ -66,19 +47,9 @@ export interface PortConflict {
   claimants: Claimant[];
 }
 
-export interface PortFinding {
-  code: string;
-  severity: Severity;
-  title: string;
-  message: string;
-  subjects: string[];
-  evidence: string[];
-  remediation: string;
-}
-
 export interface PortsResult {
   conflicts: PortConflict[];
-  findings: PortFinding[];
+  findings: Finding[];
   /** What the analysis assumed or could not check, in plain sentences. */
   notes: string[];
   /** How many claims were considered, by kind. */
@@ -130,12 +101,7 @@ interface Claim {
   random: boolean;
 }
 
-const SEVERITY_RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 const PROTO_INDEX: Record<Protocol, number> = { tcp: 0, udp: 1, sctp: 2 };
-
-export function severityAtLeast(s: Severity, threshold: Severity): boolean {
-  return SEVERITY_RANK[s] <= SEVERITY_RANK[threshold];
-}
 
 function label(c: Claimant): string {
   const where = formatHostPort(c.hostIp, c.hostPort, c.hostPortEnd);
@@ -157,7 +123,7 @@ function bindingText(b: PortBinding): string {
 
 export function analyzePorts(state: NetworkState, opts: PortsOptions = {}): PortsResult {
   const claims: Claim[] = [];
-  const findings: PortFinding[] = [];
+  const findings: Finding[] = [];
   const notes: string[] = [];
   const hosts = new Map<string, Host>(state.hosts.map((h) => [h.id, h]));
   const firstHostId = state.hosts[0]?.id ?? 'host';
@@ -424,7 +390,7 @@ export function analyzePorts(state: NetworkState, opts: PortsOptions = {}): Port
     }
   }
 
-  findings.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || a.code.localeCompare(b.code));
+  findings.sort((a, b) => worstFirst(a, b) || a.code.localeCompare(b.code));
   const count: Record<ClaimantKind, number> = { container: 0, 'host-network-container': 0, 'host-process': 0, planned: 0 };
   for (const x of claims) count[x.c.kind]++;
   return { conflicts, findings, notes, claims: count };
@@ -526,13 +492,13 @@ function findConflicts(claims: Claim[], ctxOf: (hostId: string) => OverlapContex
   return out;
 }
 
-function conflictFindings(cf: PortConflict): PortFinding[] {
+function conflictFindings(cf: PortConflict): Finding[] {
   const where = `${formatHostPort(cf.hostIp, cf.hostPort, cf.hostPortEnd)}/${cf.protocol}`;
   const cs = cf.claimants;
   const evidence = cs.map((c) => `${c.evidence}: ${label(c)}`);
   const names = (xs: Claimant[]) => [...new Set(xs.map((c) => c.name))];
   const bindings = cs.filter((c) => c.kind === 'container' || c.kind === 'planned');
-  const out: PortFinding[] = [];
+  const out: Finding[] = [];
   const procs = cs.filter((c) => c.kind === 'host-process');
   const hostCts = cs.filter((c) => c.kind === 'host-network-container');
   const planned = cs.filter((c) => c.kind === 'planned');
@@ -633,7 +599,7 @@ function bindingFindings(
   state: NetworkState,
   claims: Claim[],
   ephemeralByHost: Map<string, { range: [number, number]; known: boolean }>,
-  findings: PortFinding[],
+  findings: Finding[],
   missingNetns: string[],
 ): void {
   const seen = new Set<string>();

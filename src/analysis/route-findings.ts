@@ -3,18 +3,9 @@
 // Pure: no I/O.
 
 import type { Container, Host, Network, NetworkState, Route } from '../model/types.js';
+import type { Finding } from '../model/finding.js';
 import { viewOf } from '../model/view.js';
 import { type Prefix, containsPrefix, formatPrefix, parsePrefix } from '../net/addr.js';
-
-export interface Finding {
-  code: string;
-  severity: 'error' | 'warning' | 'info';
-  title: string;
-  message: string;
-  subjects: string[];
-  evidence: string[];
-  remediation: string;
-}
 
 interface NetPrefix {
   network: Network;

@@ -4,7 +4,7 @@
 // `doctor` and `matrix` can plug in without this module knowing them.
 
 import type { Container, Endpoint, Host, Network, NetworkState, PortBinding, Route } from '../model/types.js';
-import type { Finding } from './route-findings.js';
+import type { Finding } from '../model/finding.js';
 import { parseNftJson } from '../firewall/nft.js';
 
 export type ChangeKind =

@@ -1,7 +1,7 @@
 // What `snapshot show` reports: a compact, stable summary of a snapshot. Pure.
 
 import { type StateView, viewOf } from '../model/view.js';
-import type { Container, Host, NetworkMode, PortBinding, Section, Snapshot } from '../model/types.js';
+import type { Host, NetworkMode, PortBinding, Section, Snapshot } from '../model/types.js';
 
 export interface EvidenceStatus {
   section: string;

@@ -169,7 +169,6 @@ export function buildTopology(state: NetworkState, opts: { network?: string } = 
 /** Labels of strangers' names for drawing: control characters made visible, broken UTF-16 replaced. */
 export function labelText(s: string): string {
   return s
-    // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`)
     .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD')
     .replace(/[\uFFFE\uFFFF]/g, '\uFFFD');

@@ -133,7 +133,7 @@ export function resultCode(pr: Program, r: EvaluationResult): number {
 // Packet state: the reference PState (for NAT, rerouting and the closures of rare matches) and
 // its int view the rule tests read.
 
-let P: PState = newPState();
+const P: PState = newPState();
 // The int view lives in one Int32Array (module-level number variables would box addresses
 // outside the small-int range on every store).
 const S = new Int32Array(16);

@@ -1,6 +1,7 @@
 // Types of the firewall engine: a parsed netfilter ruleset (plain data, JSON-serialisable), the
 // packet the evaluator walks through it, and the evaluation / lint results.
 
+import type { Finding } from '../model/finding.js';
 import type { AddressFamily } from '../model/types.js';
 
 export type Family = AddressFamily;
@@ -321,9 +322,7 @@ export interface EvaluationResult {
 // ---------------------------------------------------------------------------------------------
 // Lint
 
-export interface LintFinding {
-  code: string;
-  severity: 'error' | 'warning' | 'info';
-  message: string;
+/** A ruleset lint finding: the code, severity and message of a Finding, plus the rules involved. */
+export interface LintFinding extends Pick<Finding, 'code' | 'severity' | 'message'> {
   rules: Array<{ table: string; chain: string; index: number; text: string }>;
 }

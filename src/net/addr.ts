@@ -6,6 +6,7 @@
 // parsed with plain integer math. Parsed values are cached by string.
 
 import { parseIPv4 } from './ipv4.js';
+// eslint-disable-next-line netsleuth/layers -- the one builtin in src/net: ip-num is CommonJS and costs 15-60 ms to import, so it is loaded synchronously on the first IPv6 parse and never on IPv4-only runs
 import { createRequire } from 'node:module';
 
 export type Family = 'ipv4' | 'ipv6';

@@ -9,7 +9,7 @@
 import { tryQuery } from '../dns/client.js';
 import { continuesAfter, outcomeOf, type CandidateOutcome, type ResolverFlavour } from '../dns/search.js';
 import { QUERY_TYPES, type DnsResponse, type QueryType } from '../dns/types.js';
-import { AgentRequestError } from './agent.js';
+import { AgentRequestError } from './agent-errors.js';
 import type { AgentResult, AgentTarget } from './types.js';
 
 export interface DnsAgentRequest {

@@ -16,7 +16,7 @@ import { delimiter, join } from 'node:path';
 // Leaf modules without dependencies: the wire client itself (dns-packet) is loaded lazily.
 import { nameProblem, reverseName } from '../dns/names.js';
 import { QUERY_TYPES } from '../dns/types.js';
-import { AgentRequestError } from './agent.js';
+import { AgentRequestError } from './agent-errors.js';
 import { PROBE_KINDS, type AgentBatchRequest, type AgentResult, type AgentTarget, type ProbeKind } from './types.js';
 
 export const MAX_TARGETS = 10_000;

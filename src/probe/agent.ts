@@ -11,6 +11,7 @@
 // `run(request: unknown): Promise<object>`.
 
 import { pathToFileURL } from 'node:url';
+import { AgentRequestError } from './agent-errors.js';
 
 export const AGENT_PROTOCOL = 1;
 
@@ -25,8 +26,6 @@ const SUBCOMMANDS: Record<string, () => Promise<Handler>> = {
   /** Any mix of tcp/udp/http/icmp/dns targets in one process: what the runner uses. */
   batch: async () => (await import('./agent-net.js')).run,
 };
-
-export class AgentRequestError extends Error {}
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];

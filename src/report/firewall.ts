@@ -2,7 +2,9 @@
 // come from the captured host and the daemon: every cell goes through sanitize().
 
 import type { FirewallTrace, FlowEnd } from '../analysis/firewall-flow.js';
-import type { LintFinding, PacketView, TraceStep } from '../firewall/types.js';
+import type { LintJsonFinding } from '../analysis/firewall-ruleset.js';
+import { countBySeverity } from '../model/finding.js';
+import type { PacketView, TraceStep } from '../firewall/types.js';
 import { sanitize } from './sanitize.js';
 import { renderTable } from './table.js';
 
@@ -92,10 +94,6 @@ export function renderTrace(t: FirewallTrace, sourceLabel: string, opts: { all?:
   return out.join('\n');
 }
 
-export interface LintJsonFinding extends LintFinding {
-  family: string;
-}
-
 export function renderLint(findings: LintJsonFinding[], sourceLabel: string, summary: string[]): string {
   const out: string[] = [sanitize(`firewall lint: ${sourceLabel}`)];
   for (const s of summary) out.push(sanitize(`  ${s}`));
@@ -118,8 +116,7 @@ export function renderLint(findings: LintJsonFinding[], sourceLabel: string, sum
     for (const r of f.rules.slice(0, 5)) out.push(sanitize(`     ${r.table}/${r.chain} #${r.index}: ${r.text}`));
     if (f.rules.length > 5) out.push(`     … and ${f.rules.length - 5} more`);
   });
-  const counts = { error: 0, warning: 0, info: 0 };
-  for (const f of findings) counts[f.severity]++;
+  const counts = countBySeverity(findings);
   out.push('');
   out.push(`${findings.length} finding(s): ${counts.error} error, ${counts.warning} warning, ${counts.info} info`);
   return out.join('\n');

@@ -2,7 +2,8 @@
 // claimants}], findings}) plus its human rendering. Every name from the state or a compose file
 // passes through sanitize() (renderTable sanitizes its cells).
 
-import type { Claimant, PortConflict, PortFinding, PortsResult } from '../analysis/ports.js';
+import type { Claimant, PortConflict, PortsResult } from '../analysis/ports.js';
+import { countBySeverity, type Finding } from '../model/finding.js';
 import { formatHostPort } from '../analysis/ports-addr.js';
 import { sanitize } from './sanitize.js';
 import { renderTable } from './table.js';
@@ -12,7 +13,7 @@ export interface PortsReport {
   origin: 'snapshot' | 'live';
   compose: { file: string; project: string; services: string[]; planned: number } | null;
   conflicts: PortConflict[];
-  findings: PortFinding[];
+  findings: Finding[];
   notes: string[];
   claims: PortsResult['claims'];
 }
@@ -67,8 +68,7 @@ export function renderPorts(r: PortsReport): string {
   out.push('');
   if (r.findings.length === 0) out.push('FINDINGS: none');
   else {
-    const n = { error: 0, warning: 0, info: 0 };
-    for (const f of r.findings) n[f.severity]++;
+    const n = countBySeverity(r.findings);
     out.push(`FINDINGS (${n.error} error, ${n.warning} warning, ${n.info} info)`);
     r.findings.forEach((f, i) => {
       out.push(sanitize(`${i + 1}. [${f.severity}] ${f.code}: ${f.title}`));

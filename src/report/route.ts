@@ -2,7 +2,7 @@
 // (NAT, delivery), reasons, assumptions and related findings. Every name is sanitized.
 
 import type { RouteTrace } from '../analysis/route.js';
-import type { Finding } from '../analysis/route-findings.js';
+import type { Finding } from '../model/finding.js';
 import { sanitize } from './sanitize.js';
 import { renderTable } from './table.js';
 

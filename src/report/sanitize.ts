@@ -3,7 +3,6 @@
 // hide text, or forge output) are replaced by visible escapes.
 
 // C0 controls except TAB, DEL, and C1 controls (U+0080–U+009F, including the 8-bit CSI).
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g;
 
 export function sanitize(text: string): string {

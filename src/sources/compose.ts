@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { basename, dirname, resolve } from 'node:path';
 import { InputError, SourceError } from '../model/errors.js';
-import type { PlannedBinding, Protocol } from '../analysis/ports.js';
+import type { PlannedBinding, PortProtocol as Protocol } from '../model/plan.js';
 
 export class ComposeError extends InputError {
   readonly file: string;

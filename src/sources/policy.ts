@@ -6,6 +6,18 @@
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { InputError, SourceError } from '../model/errors.js';
+import { SEVERITIES, type Severity } from '../model/finding.js';
+import type {
+  AllowedBinding,
+  DnsExpectation,
+  Expectation,
+  ExpectationBase as Base,
+  ExposedExpectation,
+  NoConflictsExpectation,
+  NoFindingsExpectation,
+  Policy,
+  ReachExpectation,
+} from '../model/policy.js';
 import { ComposeError, parseYamlOrJson, type YamlNode } from './compose.js';
 
 export class PolicyError extends InputError {
@@ -16,74 +28,6 @@ export class PolicyError extends InputError {
     this.file = file;
     this.line = line;
   }
-}
-
-export type Severity = 'error' | 'warning' | 'info';
-
-interface Base {
-  /** Line of the expectation in the policy file. */
-  line: number;
-  /** Optional label from the policy (`label:`). */
-  label: string | null;
-}
-
-export interface ReachExpectation extends Base {
-  kind: 'reach';
-  from: string;
-  to: string;
-  /** null: ICMP echo. */
-  port: number | null;
-  protocol: 'tcp' | 'udp' | 'icmp';
-  expect: 'reachable' | 'blocked';
-}
-
-export interface NoConflictsExpectation extends Base {
-  kind: 'no-conflicts';
-  /** Only conflicts on these host ports count; null: every port. */
-  ports: number[] | null;
-}
-
-export interface NoFindingsExpectation extends Base {
-  kind: 'no-findings';
-  /** Only these codes count; null: every code. */
-  codes: string[] | null;
-  /** Findings at or above this severity count. */
-  severity: Severity;
-}
-
-export interface DnsExpectation extends Base {
-  kind: 'dns';
-  from: string;
-  name: string;
-  type: 'A' | 'AAAA';
-  /** resolves-to: exactly these addresses (any order). */
-  resolvesTo: string[] | null;
-  /** resolves: true (to anything) / false (NXDOMAIN or no records). */
-  resolves: boolean | null;
-}
-
-export interface AllowedBinding {
-  /** null: any address. Wildcards (0.0.0.0, ::) allow every address. */
-  hostIp: string | null;
-  port: number;
-  portEnd: number;
-  /** null: any protocol. */
-  protocol: 'tcp' | 'udp' | 'sctp' | null;
-  text: string;
-}
-
-export interface ExposedExpectation extends Base {
-  kind: 'exposed';
-  allow: AllowedBinding[];
-  /** Bindings on 127.0.0.0/8 and ::1 are not exposures (reachable from the host only). */
-  ignoreLoopback: boolean;
-}
-
-export type Expectation = ReachExpectation | NoConflictsExpectation | NoFindingsExpectation | DnsExpectation | ExposedExpectation;
-
-export interface Policy {
-  file: string;
-  expectations: Expectation[];
 }
 
 type MapNode = Extract<YamlNode, { t: 'map' }>;
@@ -193,8 +137,6 @@ function parseNoConflicts(r: Reader, body: YamlNode, base: Base): NoConflictsExp
   const pf = f.get('ports');
   return { ...base, kind: 'no-conflicts', ports: pf ? r.list(pf.value, 'no-conflicts.ports').map((n) => r.port(r.string(n, 'no-conflicts.ports'), n.line, 'no-conflicts.ports')) : null };
 }
-
-const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
 
 function parseNoFindings(r: Reader, body: YamlNode, base: Base): NoFindingsExpectation {
   if (body.t === 'scalar') {

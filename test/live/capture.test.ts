@@ -2,7 +2,7 @@
 // modes and options the issue names, capture it through the CLI as a user would, and check the
 // snapshot holds exactly what `docker inspect` says — plus the host and namespace evidence that
 // the API cannot give.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

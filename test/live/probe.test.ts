@@ -53,8 +53,6 @@ describe.skipIf(!live)('probes (live)', () => {
   let srv: TestContainer;
   let cli: TestContainer;
   let bare: TestContainer;
-  let other: TestContainer;
-  let isrv: TestContainer;
   let icli: TestContainer;
   let publishedPort: number;
   let state: NetworkState;
@@ -98,8 +96,8 @@ describe.skipIf(!live)('probes (live)', () => {
     });
     cli = await runContainer({ name: 'cli', network: pa.name, ip: '10.214.140.20', dns: gw });
     bare = await runContainer({ name: 'bare', network: pa.name, ip: '10.214.140.30', dns: gw, image: NOSHELL_IMAGE });
-    other = await runContainer({ name: 'other', network: pb.name, ip: '10.214.141.10', dns: gw, command: ['httpd', '-f', '-p', '80'] });
-    isrv = await runContainer({ name: 'isrv', network: pi.name, ip: '10.214.142.10', dns: gw, command: ['httpd', '-f', '-p', '80'] });
+    await runContainer({ name: 'other', network: pb.name, ip: '10.214.141.10', dns: gw, command: ['httpd', '-f', '-p', '80'] });
+    await runContainer({ name: 'isrv', network: pi.name, ip: '10.214.142.10', dns: gw, command: ['httpd', '-f', '-p', '80'] });
     icli = await runContainer({ name: 'icli', network: pi.name, ip: '10.214.142.20', dns: gw });
     const info = (await inspect(srv.id)) as { NetworkSettings: { Ports: Record<string, Array<{ HostIp: string; HostPort: string }> | null> } };
     publishedPort = Number(info.NetworkSettings.Ports['80/tcp']!.find((b) => b.HostIp === '0.0.0.0' || b.HostIp === '')!.HostPort);

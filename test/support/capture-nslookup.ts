@@ -41,7 +41,7 @@ try {
   }
   console.log(JSON.stringify(dns.queries));
 } finally {
-  try { execFileSync('iptables', ['-w', '-D', 'DOCKER-USER', ...drop]); } catch {}
+  try { execFileSync('iptables', ['-w', '-D', 'DOCKER-USER', ...drop]); } catch { /* the rule is already gone */ }
   await dns.close();
   await cleanupRun();
 }

@@ -10,12 +10,12 @@
 //   DNS_PUBLIC_FALLBACK          Docker fell back to public resolvers (8.8.8.8...) (D3)
 //   NDOTS_EXPANSION              search domains × ndots make short names slow (D6)
 
+import type { Finding } from '../../model/finding.js';
 import type { Container, Network, NetworkState } from '../../model/types.js';
 import { parseResolverOptions } from '../../dns/search.js';
 import { EMBEDDED_DNS, endpointNames, isUserDefined, parseExtServers } from './lookup.js';
 import { type StateView, viewOf } from '../../model/view.js';
 import { containsAddr, isLoopback, parseAddr, parsePrefix } from '../../net/addr.js';
-import type { DnsFinding } from './types.js';
 
 const PUBLIC_FALLBACK = new Set(['8.8.8.8', '8.8.4.4', '2001:4860:4860::8888', '2001:4860:4860::8844']);
 
@@ -31,9 +31,9 @@ function inSubnet(ip: string, cidr: string): boolean {
 }
 
 /** Every DNS check, in a stable order: names per network, --add-host entries, the default bridge, each resolver. */
-export function dnsChecks(state: NetworkState): DnsFinding[] {
+export function dnsChecks(state: NetworkState): Finding[] {
   const view = viewOf(state);
-  const out: DnsFinding[] = [];
+  const out: Finding[] = [];
   const running = state.containers.filter((c) => c.running);
   for (const net of state.networks) {
     if (!isUserDefined(net)) continue;
@@ -67,7 +67,7 @@ function namesOn(net: Network, running: Container[]): NameHolders {
 }
 
 /** DNS_NAME_COLLISION: one name on one network held by unrelated containers. */
-function nameCollisions(net: Network, byName: NameHolders, out: DnsFinding[]): void {
+function nameCollisions(net: Network, byName: NameHolders, out: Finding[]): void {
   for (const [name, members] of byName) {
     if (members.length < 2) continue;
     const svcs = new Set(members.map((m) => (m.c.compose ? `${m.c.compose.project}/${m.c.compose.service}` : null)));
@@ -87,7 +87,7 @@ function nameCollisions(net: Network, byName: NameHolders, out: DnsFinding[]): v
 }
 
 /** DNS_STALE_HOSTS_ENTRY / DNS_INCONSISTENT_ANSWER: a member whose /etc/hosts answers a network name differently. */
-function hostsFileDisagreements(net: Network, byName: NameHolders, running: Container[], out: DnsFinding[]): void {
+function hostsFileDisagreements(net: Network, byName: NameHolders, running: Container[], out: Finding[]): void {
   for (const c of running) {
     const hosts = c.hostsFile.value;
     if (!hosts || !c.endpoints.some((e) => e.networkName === net.name)) continue;
@@ -114,7 +114,7 @@ function hostsFileDisagreements(net: Network, byName: NameHolders, running: Cont
 }
 
 /** DNS_STALE_HOSTS_ENTRY: --add-host entries pointing into a Docker subnet at an address nobody holds. */
-function staleAddHosts(state: NetworkState, running: Container[], out: DnsFinding[]): void {
+function staleAddHosts(state: NetworkState, running: Container[], out: Finding[]): void {
   const dockerSubnets = state.networks.flatMap((n) => n.ipam.configs.map((c) => ({ net: n.name, subnet: c.subnet, gw: c.gateway })).filter((x) => x.subnet));
   for (const c of running) {
     for (const h of c.extraHosts) {
@@ -137,7 +137,7 @@ function staleAddHosts(state: NetworkState, running: Container[], out: DnsFindin
 }
 
 /** DEFAULT_BRIDGE_NO_DNS: containers that share only the default bridge cannot find each other by name. */
-function defaultBridgeOnly(view: StateView, running: Container[], out: DnsFinding[]): void {
+function defaultBridgeOnly(view: StateView, running: Container[], out: Finding[]): void {
   const bridgeOnly = running.filter((c) => {
     const o = view.namespaceOwner(c);
     return o === c && c.endpoints.length > 0 && c.endpoints.every((e) => !isUserDefined(view.networkOf(e), e)) && c.networkMode.kind !== 'host';
@@ -156,7 +156,7 @@ function defaultBridgeOnly(view: StateView, running: Container[], out: DnsFindin
 }
 
 /** A container's resolv.conf: unreachable or absent servers, the embedded DNS's upstreams, public fallback, ndots. */
-function resolverChecks(view: StateView, c: Container, out: DnsFinding[]): void {
+function resolverChecks(view: StateView, c: Container, out: Finding[]): void {
   const rc = c.resolvConf.value;
   if (!rc || c.networkMode.kind === 'container') return;
   const user = view.userEndpoints(c).length > 0 && c.networkMode.kind !== 'host' && c.networkMode.kind !== 'none';

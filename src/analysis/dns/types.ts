@@ -1,15 +1,12 @@
 // Result shapes of the DNS predictor and the DNS consistency checks.
 
 import type { ResolverFlavour } from '../../dns/search.js';
+import type { Finding } from '../../model/finding.js';
 
 export type DnsVerdict = 'resolved' | 'nxdomain' | 'servfail' | 'timeout' | 'unknown';
-export type Severity = 'error' | 'warning' | 'info';
 
-export interface DnsReason {
-  code: string;
-  severity: Severity;
-  message: string;
-}
+/** Why a prediction came out as it did: the code, severity and message of a Finding. */
+export type DnsReason = Pick<Finding, 'code' | 'severity' | 'message'>;
 
 export interface PredictedAnswer {
   name: string;
@@ -79,16 +76,6 @@ export interface DnsPrediction {
   resolver: ResolverView | null;
   /** Evidence that was needed and missing. */
   missing: string[];
-}
-
-export interface DnsFinding {
-  code: string;
-  severity: Severity;
-  title: string;
-  message: string;
-  subjects: string[];
-  evidence: string[];
-  remediation: string;
 }
 
 /** One wire exchange observed from inside the container (the probe agent's step, structurally). */

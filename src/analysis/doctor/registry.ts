@@ -7,13 +7,13 @@ import type { NetworkState } from '../../model/types.js';
 import { analyzePorts } from '../ports.js';
 import { routeFindings } from '../route-findings.js';
 import { dnsChecks } from '../dns/checks.js';
-import { lintTexts } from '../firewall-ruleset.js';
-import type { LintJsonFinding } from '../../report/firewall.js';
+import { lintTexts, type LintJsonFinding } from '../firewall-ruleset.js';
 import { CATALOG, codeInfo, docsPath } from './catalog.js';
 import * as sc from './state-checks.js';
 import type { Gap, StateCheckResult } from './state-checks.js';
 import { composeSiblingUnreachable } from './compose-siblings.js';
-import { SEVERITY_RANK, type CheckGroup, type CheckStatus, type Finding } from './types.js';
+import { worstFirst } from '../../model/finding.js';
+import type { CheckGroup, CheckStatus, Finding } from './types.js';
 
 interface Producer {
   id: string;
@@ -186,7 +186,7 @@ export function runDoctor(state: NetworkState, opts: DoctorOptions = {}): Doctor
   // INTERNAL_NETWORK_PUBLISHED_PORT; ports' generic PUBLISH_NOT_IN_EFFECT would repeat it.
   const internal = new Set(kept.filter((f) => f.code === 'INTERNAL_NETWORK_PUBLISHED_PORT').map((f) => f.subjects[0]));
   if (internal.size) kept = kept.filter((f) => !(f.code === 'PUBLISH_NOT_IN_EFFECT' && internal.has(f.subjects[0])));
-  kept.sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.code.localeCompare(b.code) || (a.subjects[0] ?? '').localeCompare(b.subjects[0] ?? ''));
+  kept.sort((a, b) => worstFirst(a, b) || a.code.localeCompare(b.code) || (a.subjects[0] ?? '').localeCompare(b.subjects[0] ?? ''));
 
   const count = new Map<string, number>();
   for (const f of kept) count.set(f.code, (count.get(f.code) ?? 0) + 1);

@@ -5,7 +5,7 @@
 // registry turns gaps into one EVIDENCE_MISSING info per missing section. Missing evidence never
 // becomes a finding about the subject.
 
-import type { Container, Endpoint, Host, Network, NetworkState } from '../../model/types.js';
+import type { Container, Host, Network, NetworkState } from '../../model/types.js';
 import type { Rule } from '../../firewall/types.js';
 import { hostFacts, hostRuleset } from '../firewall-flow.js';
 import { evaluate } from '../../firewall/index.js';

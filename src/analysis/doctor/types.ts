@@ -1,16 +1,10 @@
 // Shapes shared by the doctor checks and the finding reports (DESIGN.md doctor JSON shape).
 
+import type { Finding, Severity } from '../../model/finding.js';
 import type { NetworkState } from '../../model/types.js';
-import type { Finding } from '../route-findings.js';
 
-export type { Finding };
-export type Severity = Finding['severity'];
-
-export const SEVERITY_RANK: Record<Severity, number> = { error: 2, warning: 1, info: 0 };
-
-export function atLeast(s: Severity, threshold: Severity): boolean {
-  return SEVERITY_RANK[s] >= SEVERITY_RANK[threshold];
-}
+// The one Finding and Severity (src/model/finding.ts), re-exported for the doctor modules.
+export type { Finding, Severity };
 
 /** Which analysis a code belongs to (the producer that emits it). */
 export type CheckGroup = 'ports' | 'firewall' | 'routes' | 'dns' | 'state';

@@ -1,17 +1,15 @@
 // The human rendering of findings (doctor's default table format): a summary line, then the
 // findings grouped by severity, each with subjects, evidence and the fix. Sanitized.
 
-import type { Severity } from '../../analysis/doctor/types.js';
+import { SEVERITIES } from '../../model/finding.js';
 import { sanitize } from '../sanitize.js';
 import { summaryLine, type FindingsReport } from './types.js';
-
-const ORDER: Severity[] = ['error', 'warning', 'info'];
 
 export function renderFindings(r: FindingsReport, opts: { verbose?: boolean } = {}): string {
   const out: string[] = [];
   out.push(sanitize(`netsleuth ${r.command}: ${r.source.origin} ${r.source.label}`));
   out.push(summaryLine(r));
-  for (const sev of ORDER) {
+  for (const sev of SEVERITIES) {
     const fs = r.findings.filter((f) => f.severity === sev);
     if (!fs.length) continue;
     out.push('');

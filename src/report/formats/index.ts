@@ -1,4 +1,4 @@
-export { FORMATS, counts, gateFailed, summaryLine, atOrAbove, type FindingsFormat, type FindingsReport, type FindingsSource } from './types.js';
+export { FORMATS, gateFailed, summaryLine, type FindingsFormat, type FindingsReport, type FindingsSource } from './types.js';
 export { toSarif, defaultDocsBase, LIVE_ARTIFACT, type SarifOptions } from './sarif.js';
 export { toJunit } from './junit.js';
 export { toMarkdown, md } from './markdown.js';

@@ -3,7 +3,8 @@
 // them); findings below the gate go to <system-out>; checks not run are <skipped>. The counts in
 // <testsuites>/<testsuite> are computed from the same testcases.
 
-import { atOrAbove, type FindingsReport } from './types.js';
+import { atLeast } from '../../model/finding.js';
+import type { FindingsReport } from './types.js';
 import { xmlAttr, xmlText } from './xml.js';
 
 export function toJunit(r: FindingsReport): string {
@@ -24,8 +25,8 @@ export function toJunit(r: FindingsReport): string {
   const cases: string[] = [];
   for (const c of checks) {
     const fs = byCode.get(c.code) ?? [];
-    const failing = fs.filter((f) => atOrAbove(f.severity, gate));
-    const below = fs.filter((f) => !atOrAbove(f.severity, gate));
+    const failing = fs.filter((f) => atLeast(f.severity, gate));
+    const below = fs.filter((f) => !atLeast(f.severity, gate));
     const name = `${c.code}: ${c.title}`;
     const open = `    <testcase classname="netsleuth.${xmlAttr(r.command.replace(/\s+/g, '-'))}.${xmlAttr(c.group)}" name="${xmlAttr(name)}" time="0"`;
     const body: string[] = [];

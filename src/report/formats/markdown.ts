@@ -3,7 +3,7 @@
 // state (strangers' data): every one is escaped so it cannot inject links, HTML or table cells.
 
 import { codeInfo } from '../../analysis/doctor/catalog.js';
-import type { Severity } from '../../analysis/doctor/types.js';
+import type { Severity } from '../../model/finding.js';
 import { sanitize } from '../sanitize.js';
 import { gateFailed, summaryLine, type FindingsReport } from './types.js';
 

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { CATALOG, codeInfo, docsPath } from '../../analysis/doctor/catalog.js';
-import type { Severity } from '../../analysis/doctor/types.js';
+import type { Severity } from '../../model/finding.js';
 import type { FindingsReport } from './types.js';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', info: 'note' };

@@ -2,7 +2,8 @@
 // the findings (doctor shape). Built by the commands that report findings: doctor, ports,
 // firewall lint.
 
-import type { CheckStatus, Finding, Severity } from '../../analysis/doctor/types.js';
+import type { CheckStatus } from '../../analysis/doctor/types.js';
+import { atLeast, countBySeverity, type Finding, type Severity } from '../../model/finding.js';
 
 export type FindingsFormat = 'table' | 'json' | 'sarif' | 'junit' | 'markdown';
 export const FORMATS: readonly FindingsFormat[] = ['table', 'json', 'sarif', 'junit', 'markdown'];
@@ -31,14 +32,8 @@ export interface FindingsReport {
   time?: string;
 }
 
-export function counts(findings: readonly Finding[]): Record<Severity, number> {
-  const c = { error: 0, warning: 0, info: 0 };
-  for (const f of findings) c[f.severity]++;
-  return c;
-}
-
 export function summaryLine(r: FindingsReport): string {
-  const c = counts(r.findings);
+  const c = countBySeverity(r.findings);
   const run = r.checks.filter((x) => x.status === 'run').length;
   const skipped = r.checks.length - run;
   const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
@@ -46,12 +41,6 @@ export function summaryLine(r: FindingsReport): string {
   return `${plural(c.error, 'error')}, ${plural(c.warning, 'warning')}, ${c.info} info (${run} check${run === 1 ? '' : 's'} run${skipped ? `, ${skipped} skipped` : ''})${gate}`;
 }
 
-const RANK: Record<Severity, number> = { error: 2, warning: 1, info: 0 };
-
-export function atOrAbove(s: Severity, gate: Severity): boolean {
-  return RANK[s] >= RANK[gate];
-}
-
 export function gateFailed(r: FindingsReport): boolean {
-  return r.failOn !== null && r.findings.some((f) => atOrAbove(f.severity, r.failOn!));
+  return r.failOn !== null && r.findings.some((f) => atLeast(f.severity, r.failOn!));
 }

@@ -1,7 +1,6 @@
 // XML text and attribute escaping. Characters XML 1.0 forbids (C0 controls other than TAB, LF,
 // CR; lone surrogates; U+FFFE/U+FFFF) cannot be escaped at all: they become visible \xNN text.
 
-// eslint-disable-next-line no-control-regex
 const FORBIDDEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 export function xmlText(s: string): string {

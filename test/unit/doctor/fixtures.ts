@@ -1,7 +1,7 @@
 // One fixture pair per finding code: a state that triggers it and a nearby state that does not.
 // Each pair differs in the one fact the code is about, so a check that ignores that fact fails.
 import type { Container, DaemonConfig, Host, Listener, NetworkState, PortBinding, ResolvConf, Route, NetInterface, Section } from '../../../src/model/types.js';
-import type { PlannedBinding } from '../../../src/analysis/ports.js';
+import type { PlannedBinding } from '../../../src/model/plan.js';
 import { container, host, network, snapshot } from '../../support/build-snapshot.js';
 
 export const ok = <T>(value: T): Section<T> => ({ status: 'ok', source: 'test', value });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { analyzePorts, type PlannedBinding, type PortsResult } from '../../../src/analysis/ports.js';
+import { analyzePorts, type PortsResult } from '../../../src/analysis/ports.js';
+import type { PlannedBinding } from '../../../src/model/plan.js';
 import { addressesOverlap, canonical } from '../../../src/analysis/ports-addr.js';
 import type { Container, Listener, PortBinding, Snapshot } from '../../../src/model/types.js';
 import { container, host, network, snapshot } from '../../support/build-snapshot.js';

@@ -8,7 +8,7 @@ import https from 'node:https';
 import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentRequestError } from '../../../src/probe/agent.js';
+import { AgentRequestError } from '../../../src/probe/agent-errors.js';
 import { probeTcp, probeUdp, runBatch, validateBatch } from '../../../src/probe/agent-net.js';
 import { probeHttp } from '../../../src/probe/agent-http.js';
 import { startDnsServer } from '../../support/dns-server.js';

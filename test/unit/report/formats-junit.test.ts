@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { runDoctor } from '../../../src/analysis/doctor/registry.js';
 import { toJunit } from '../../../src/report/formats/junit.js';
 import type { FindingsReport } from '../../../src/report/formats/types.js';
-import type { Severity } from '../../../src/analysis/doctor/types.js';
+import type { Severity } from '../../../src/model/finding.js';
 import { container, network, snapshot } from '../../support/build-snapshot.js';
 import { CASES, bind, publishing } from '../doctor/fixtures.js';
 

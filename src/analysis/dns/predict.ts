@@ -3,7 +3,7 @@
 // with ndots, Docker's embedded DNS (names and aliases on user-defined networks the querier shares),
 // and the servers it forwards to. Pure: no I/O. Missing evidence → verdict `unknown` naming it.
 
-import type { Container, NetworkState } from '../../model/types.js';
+import type { Container, Network, NetworkState } from '../../model/types.js';
 import { reverseName } from '../../dns/names.js';
 import { continuesAfter, parseResolverOptions, searchCandidates, type CandidateOutcome, type ResolverFlavour } from '../../dns/search.js';
 import {
@@ -16,7 +16,7 @@ import {
   type EmbeddedMember,
 } from './lookup.js';
 import { InputError } from '../../model/errors.js';
-import { viewOf } from '../../model/view.js';
+import { type StateView, viewOf } from '../../model/view.js';
 import { isLoopback } from '../../net/addr.js';
 import type { DnsPrediction, DnsReason, PredictedAnswer, PredictedStep, ResolverView, StepOutcome } from './types.js';
 
@@ -107,103 +107,169 @@ export function predictResolution(state: NetworkState, input: PredictInput): Dns
   const qname = isPtr && reverseOf(input.name) ? reverseOf(input.name)! : lc(input.name);
   if (!input.from) return withoutContainer(state, { ...input, type }, qname);
 
-  const subject = viewOf(state).resolve(input.from);
+  const view = viewOf(state);
+  const subject = view.resolve(input.from);
   if (subject.kind !== 'container') throw new DnsPredictError(`--from ${input.from} is not a container: the resolver steps are a container's (leave --from out to ask as the host)`);
   const from = subject.container;
-  const reasons: DnsReason[] = [];
-  const missing: string[] = [];
   const steps: PredictedStep[] = [];
-  const add = (s: Omit<PredictedStep, 'index'>) => steps.push({ index: steps.length, ...s });
-  const base = { name: input.name, type, qname, from: { id: from.id, name: from.name } };
-
-  const owner = viewOf(state).namespaceOwner(from);
+  const cx: Omit<PredictCx, 'owner' | 'mode'> = {
+    state,
+    view,
+    input,
+    type,
+    qname,
+    isPtr,
+    flavour,
+    from,
+    reasons: [],
+    missing: [],
+    steps,
+    add: (st) => steps.push({ index: steps.length, ...st }),
+    base: { name: input.name, type, qname, from: { id: from.id, name: from.name } },
+  };
+  const owner = view.namespaceOwner(from);
   if (!owner) {
-    reasons.push({ code: 'NETNS_OWNER_MISSING', severity: 'error', message: `${from.name} shares the network namespace of a container that is not in the state` });
-    missing.push('the container whose namespace is shared');
-    return { ...base, verdict: 'unknown', certainty: 'unknown', answers: [], answerMode: 'exact', candidates: [], steps, reasons, resolver: null, missing };
+    cx.reasons.push({ code: 'NETNS_OWNER_MISSING', severity: 'error', message: `${from.name} shares the network namespace of a container that is not in the state` });
+    cx.missing.push('the container whose namespace is shared');
+    return { ...cx.base, verdict: 'unknown', certainty: 'unknown', answers: [], answerMode: 'exact', candidates: [], steps, reasons: cx.reasons, resolver: null, missing: cx.missing };
   }
-  if (owner !== from) reasons.push({ code: 'SHARED_NETNS', severity: 'info', message: `${from.name} uses the network namespace, resolv.conf and hosts of ${owner.name}` });
-  if (!from.running) reasons.push({ code: 'CONTAINER_NOT_RUNNING', severity: 'info', message: `${from.name} is ${from.state}; this is what it would do when running` });
-  const mode = owner.networkMode.kind;
+  const c: PredictCx = { ...cx, owner, mode: owner.networkMode.kind };
+  if (owner !== from) c.reasons.push({ code: 'SHARED_NETNS', severity: 'info', message: `${from.name} uses the network namespace, resolv.conf and hosts of ${owner.name}` });
+  if (!from.running) c.reasons.push({ code: 'CONTAINER_NOT_RUNNING', severity: 'info', message: `${from.name} is ${from.state}; this is what it would do when running` });
 
-  // ---- 1. /etc/hosts (files before dns). Only address questions (and PTR of an address) consult it.
+  // 1. /etc/hosts (files before dns), 2. resolv.conf, 3. search-list expansion, 4. each candidate at each server, 5. why a Docker name does not resolve.
+  const fromHosts = hostsStage(c);
+  if (fromHosts) return fromHosts;
+  const env = resolverStage(c);
+  if ('verdict' in env) return env;
+  const candidates = searchStage(c, env);
+  const walk = walkCandidates(c, env, candidates);
+  return conclude(c, env, candidates, walk);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The stages of a prediction, over one context.
+
+interface PredictCx {
+  state: NetworkState;
+  view: StateView;
+  input: PredictInput;
+  type: string;
+  qname: string;
+  isPtr: boolean;
+  flavour: ResolverFlavour;
+  from: Container;
+  /** The container whose namespace, resolv.conf and hosts file `from` uses. */
+  owner: Container;
+  mode: Container['networkMode']['kind'];
+  reasons: DnsReason[];
+  missing: string[];
+  steps: PredictedStep[];
+  add: (s: Omit<PredictedStep, 'index'>) => void;
+  base: Pick<DnsPrediction, 'name' | 'type' | 'qname' | 'from'>;
+}
+
+/** What the resolver works with once resolv.conf is read. */
+interface ResolverEnv {
+  resolver: ResolverView;
+  servers: string[];
+  search: string[];
+  opts: ReturnType<typeof parseResolverOptions>;
+  upstreams: ResolverView['upstreams'];
+  userNets: Array<{ ep: Container['endpoints'][number]; net: Network | null }>;
+  hasEmbedded: boolean;
+  internalOnly: boolean;
+  subnets: string[];
+  major: number | null;
+}
+
+function reasonOnce(cx: PredictCx, r: DnsReason): void {
+  if (!cx.reasons.some((x) => x.code === r.code && x.message === r.message)) cx.reasons.push(r);
+}
+
+/** 1. /etc/hosts: only address questions (and PTR of an address) consult it. A prediction when it answers. */
+function hostsStage(cx: PredictCx): DnsPrediction | null {
+  const { input, type, isPtr, qname, owner, mode, reasons, missing } = cx;
   let hostsAnswers: PredictedAnswer[] = [];
   const hostsApplies = !input.server && (type === 'A' || type === 'AAAA' || isPtr);
-  if (hostsApplies && flavour === 'busybox') {
-    add({ kind: 'hosts', name: qname, server: '/etc/hosts', outcome: 'skip', answers: [], detail: "busybox nslookup does not read /etc/hosts" });
-  } else if (hostsApplies) {
-    const want = (addr: string) => (type === 'A' ? isIPv4(addr) : type === 'AAAA' ? addr.includes(':') : true);
-    const hf = owner.hostsFile;
-    let entries: Array<{ address: string; names: string[] }>;
-    let derived = false;
-    if (hf.status !== 'unavailable' && hf.value) entries = hf.value;
-    else {
-      derived = true;
-      missing.push(`/etc/hosts of ${owner.name} (${hf.reason ?? 'not captured'})`);
-      // Docker generates the file from: localhost lines, the container's hostname, --add-host.
-      entries = [
-        { address: '127.0.0.1', names: ['localhost'] },
-        { address: '::1', names: ['localhost', 'ip6-localhost', 'ip6-loopback'] },
-        ...owner.extraHosts.map((h) => ({ address: h.address, names: [h.name] })),
-      ];
-      const ip = owner.endpoints.find((e) => e.ipv4)?.ipv4?.address;
-      if (ip && owner.hostname) entries.push({ address: ip, names: [owner.hostname] });
-    }
-    if (isPtr) {
-      const hit = entries.find((e) => reverseOf(e.address) === qname);
-      if (hit) hostsAnswers = [{ name: qname, type: 'PTR', data: `${hit.names[0]}.`, ttl: null, source: 'hosts' }];
-    } else {
-      for (const e of entries) {
-        if (e.names.some((n) => lc(n) === qname) && want(e.address)) {
-          const resolvedAddr = e.address === 'host-gateway' ? 'host-gateway' : e.address;
-          hostsAnswers.push({ name: qname, type, data: resolvedAddr, ttl: null, source: 'hosts' });
-        }
+  if (hostsApplies && cx.flavour === 'busybox') {
+    cx.add({ kind: 'hosts', name: qname, server: '/etc/hosts', outcome: 'skip', answers: [], detail: "busybox nslookup does not read /etc/hosts" });
+    return null;
+  }
+  if (!hostsApplies) return null;
+  const want = (addr: string) => (type === 'A' ? isIPv4(addr) : type === 'AAAA' ? addr.includes(':') : true);
+  const hf = owner.hostsFile;
+  let entries: Array<{ address: string; names: string[] }>;
+  let derived = false;
+  if (hf.status !== 'unavailable' && hf.value) entries = hf.value;
+  else {
+    derived = true;
+    missing.push(`/etc/hosts of ${owner.name} (${hf.reason ?? 'not captured'})`);
+    // Docker generates the file from: localhost lines, the container's hostname, --add-host.
+    entries = [
+      { address: '127.0.0.1', names: ['localhost'] },
+      { address: '::1', names: ['localhost', 'ip6-localhost', 'ip6-loopback'] },
+      ...owner.extraHosts.map((h) => ({ address: h.address, names: [h.name] })),
+    ];
+    const ip = owner.endpoints.find((e) => e.ipv4)?.ipv4?.address;
+    if (ip && owner.hostname) entries.push({ address: ip, names: [owner.hostname] });
+  }
+  if (isPtr) {
+    const hit = entries.find((e) => reverseOf(e.address) === qname);
+    if (hit) hostsAnswers = [{ name: qname, type: 'PTR', data: `${hit.names[0]}.`, ttl: null, source: 'hosts' }];
+  } else {
+    for (const e of entries) {
+      if (e.names.some((n) => lc(n) === qname) && want(e.address)) {
+        const resolvedAddr = e.address === 'host-gateway' ? 'host-gateway' : e.address;
+        hostsAnswers.push({ name: qname, type, data: resolvedAddr, ttl: null, source: 'hosts' });
       }
-    }
-    const fromExtra = hostsAnswers.length > 0 && owner.extraHosts.some((h) => lc(h.name) === qname);
-    add({
-      kind: 'hosts',
-      name: qname,
-      server: '/etc/hosts',
-      outcome: hostsAnswers.length ? 'answer' : derived ? 'unknown' : 'nxdomain',
-      answers: hostsAnswers.map((a) => a.data),
-      detail: hostsAnswers.length
-        ? `${fromExtra ? 'an --add-host (extra hosts) entry' : 'an /etc/hosts entry'} answers`
-        : derived
-          ? 'hosts file not captured: checked only the entries Docker generates (localhost, hostname, --add-host)'
-          : 'no entry',
-    });
-    if (hostsAnswers.length) {
-      if (derived) reasons.push({ code: 'HOSTS_FILE_DERIVED', severity: 'info', message: `/etc/hosts was not captured; the answer comes from the container's --add-host configuration` });
-      if (fromExtra) reasons.push({ code: 'EXTRA_HOSTS_ANSWER', severity: 'info', message: `"${input.name}" is pinned by --add-host; DNS is never asked` });
-      // A hosts entry that shadows a container name the embedded DNS would answer differently.
-      const emb = mode !== 'host' && mode !== 'none' && viewOf(state).userEndpoints(owner).length ? embeddedLookup(state, owner, qname, type) : null;
-      if (emb && emb.kind === 'answer' && !emb.data.every((d) => hostsAnswers.some((a) => a.data === d))) {
-        reasons.push({ code: 'HOSTS_SHADOWS_DNS', severity: 'warning', message: `/etc/hosts says ${hostsAnswers.map((a) => a.data).join(', ')} but Docker's DNS would answer ${emb.data.join(', ')}` });
-      }
-      return { ...base, verdict: 'resolved', certainty: derived ? 'inferred' : 'certain', answers: hostsAnswers, answerMode: 'exact', candidates: [qname], steps, reasons, resolver: null, missing };
     }
   }
+  const fromExtra = hostsAnswers.length > 0 && owner.extraHosts.some((h) => lc(h.name) === qname);
+  cx.add({
+    kind: 'hosts',
+    name: qname,
+    server: '/etc/hosts',
+    outcome: hostsAnswers.length ? 'answer' : derived ? 'unknown' : 'nxdomain',
+    answers: hostsAnswers.map((a) => a.data),
+    detail: hostsAnswers.length
+      ? `${fromExtra ? 'an --add-host (extra hosts) entry' : 'an /etc/hosts entry'} answers`
+      : derived
+        ? 'hosts file not captured: checked only the entries Docker generates (localhost, hostname, --add-host)'
+        : 'no entry',
+  });
+  if (!hostsAnswers.length) return null;
+  if (derived) reasons.push({ code: 'HOSTS_FILE_DERIVED', severity: 'info', message: `/etc/hosts was not captured; the answer comes from the container's --add-host configuration` });
+  if (fromExtra) reasons.push({ code: 'EXTRA_HOSTS_ANSWER', severity: 'info', message: `"${input.name}" is pinned by --add-host; DNS is never asked` });
+  // A hosts entry that shadows a container name the embedded DNS would answer differently.
+  const emb = mode !== 'host' && mode !== 'none' && cx.view.userEndpoints(owner).length ? embeddedLookup(cx.state, owner, qname, type) : null;
+  if (emb && emb.kind === 'answer' && !emb.data.every((d) => hostsAnswers.some((a) => a.data === d))) {
+    reasons.push({ code: 'HOSTS_SHADOWS_DNS', severity: 'warning', message: `/etc/hosts says ${hostsAnswers.map((a) => a.data).join(', ')} but Docker's DNS would answer ${emb.data.join(', ')}` });
+  }
+  return { ...cx.base, verdict: 'resolved', certainty: derived ? 'inferred' : 'certain', answers: hostsAnswers, answerMode: 'exact', candidates: [qname], steps: cx.steps, reasons, resolver: null, missing };
+}
 
-  // ---- 2. resolv.conf
+/** 2. resolv.conf (or --server): the servers, search list, options and the embedded DNS's upstreams. A prediction when it is missing. */
+function resolverStage(cx: PredictCx): ResolverEnv | DnsPrediction {
+  const { input, owner, mode, view } = cx;
   let nameservers: string[];
   let search: string[] = [];
   let options: string[] = [];
   let upstreams: ResolverView['upstreams'] = [];
-  const userNets = mode === 'host' || mode === 'none' ? [] : viewOf(state).userEndpoints(owner);
+  const userNets = mode === 'host' || mode === 'none' ? [] : view.userEndpoints(owner);
   const hasEmbedded = userNets.length > 0;
   if (input.server) {
     nameservers = [input.server];
   } else {
     const rc = owner.resolvConf;
     if (rc.status === 'unavailable' || !rc.value) {
-      missing.push(`/etc/resolv.conf of ${owner.name} (${rc.reason ?? 'not captured'})`);
-      reasons.push({ code: 'RESOLV_CONF_UNAVAILABLE', severity: 'warning', message: `the container's resolv.conf was not captured (${rc.reason ?? 'not captured'}), so its nameservers, search list and ndots are unknown` });
+      cx.missing.push(`/etc/resolv.conf of ${owner.name} (${rc.reason ?? 'not captured'})`);
+      cx.reasons.push({ code: 'RESOLV_CONF_UNAVAILABLE', severity: 'warning', message: `the container's resolv.conf was not captured (${rc.reason ?? 'not captured'}), so its nameservers, search list and ndots are unknown` });
       if (hasEmbedded) {
-        const emb = embeddedLookup(state, owner, qname, type);
-        if (emb.kind === 'answer') add({ kind: 'embedded', name: qname, server: EMBEDDED_DNS, outcome: 'unknown', answers: emb.data, detail: `if resolv.conf points to 127.0.0.11 (usual on ${emb.network}), the embedded DNS answers ${emb.data.join(', ')}` });
+        const emb = embeddedLookup(cx.state, owner, cx.qname, cx.type);
+        if (emb.kind === 'answer') cx.add({ kind: 'embedded', name: cx.qname, server: EMBEDDED_DNS, outcome: 'unknown', answers: emb.data, detail: `if resolv.conf points to 127.0.0.11 (usual on ${emb.network}), the embedded DNS answers ${emb.data.join(', ')}` });
       }
-      return { ...base, verdict: 'unknown', certainty: 'unknown', answers: [], answerMode: 'exact', candidates: [], steps, reasons, resolver: null, missing };
+      return { ...cx.base, verdict: 'unknown', certainty: 'unknown', answers: [], answerMode: 'exact', candidates: [], steps: cx.steps, reasons: cx.reasons, resolver: null, missing: cx.missing };
     }
     nameservers = rc.value.nameservers;
     search = rc.value.search;
@@ -212,7 +278,7 @@ export function predictResolution(state: NetworkState, input: PredictInput): Dns
     if (ext) upstreams = ext;
     else {
       // No footer (older engines): explicit --dns, then daemon dns, then the host's resolv.conf.
-      const host = viewOf(state).host(owner);
+      const host = view.host(owner);
       const daemonDns = host?.daemonConfig.value?.dns ?? [];
       if (owner.dns.servers.length) upstreams = owner.dns.servers.map((a) => ({ address: a, from: 'container' as const }));
       else if (daemonDns.length) upstreams = daemonDns.map((a) => ({ address: a, from: 'container' as const }));
@@ -220,177 +286,199 @@ export function predictResolution(state: NetworkState, input: PredictInput): Dns
     }
   }
   const opts = parseResolverOptions(options);
-  const effectiveServers = nameservers.length ? nameservers : ['127.0.0.1'];
+  const servers = nameservers.length ? nameservers : ['127.0.0.1'];
   if (!nameservers.length) {
-    reasons.push({ code: 'NO_NAMESERVERS', severity: 'error', message: 'resolv.conf lists no nameserver; the C library then asks 127.0.0.1 inside the container, where nothing answers' });
+    cx.reasons.push({ code: 'NO_NAMESERVERS', severity: 'error', message: 'resolv.conf lists no nameserver; the C library then asks 127.0.0.1 inside the container, where nothing answers' });
   }
   const resolver: ResolverView = {
-    flavour,
-    nameservers: effectiveServers,
+    flavour: cx.flavour,
+    nameservers: servers,
     search,
     ndots: opts.ndots,
     options,
-    embedded: hasEmbedded && effectiveServers.includes(EMBEDDED_DNS),
+    embedded: hasEmbedded && servers.includes(EMBEDDED_DNS),
     upstreams,
     source: input.server ? 'server-flag' : 'resolv.conf',
   };
+  const internalOnly = userNets.length > 0 && userNets.every((x) => x.net?.internal) && owner.endpoints.every((e) => view.networkOf(e)?.internal ?? false);
+  const subnets = owner.endpoints.flatMap((e) => view.networkOf(e)?.ipam.configs.map((x) => x.subnet).filter((x): x is string => !!x) ?? []);
+  return { resolver, servers, search, opts, upstreams, userNets, hasEmbedded, internalOnly, subnets, major: daemonMajor(cx.state, owner) };
+}
 
-  // ---- 3. search-list expansion
+/** 3. The names asked, in order: the search-list expansion by ndots. */
+function searchStage(cx: PredictCx, env: ResolverEnv): string[] {
+  const { input, qname, flavour, isPtr } = cx;
+  const { search, opts } = env;
   const candidates = input.server ? [qname] : searchCandidates(qname, { search, ndots: opts.ndots, noTldQuery: opts.noTldQuery }, flavour, isPtr);
   const asIsAt = candidates.indexOf(qname);
   if (!input.server && candidates.length > 1 && asIsAt > 0) {
-    reasons.push({
+    cx.reasons.push({
       code: 'NDOTS_EXPANSION',
       severity: asIsAt >= 2 || opts.ndots > 1 ? 'warning' : 'info',
       message: `"${input.name}" has fewer than ndots:${opts.ndots} dots, so ${asIsAt} search-domain quer${asIsAt === 1 ? 'y goes' : 'ies go'} out before the name itself (${candidates.slice(0, asIsAt).join(', ')})`,
     });
   }
-  if (opts.rotate && effectiveServers.length > 1) reasons.push({ code: 'RESOLVER_ROTATE', severity: 'info', message: 'options rotate: the first server asked varies per query' });
+  if (opts.rotate && env.servers.length > 1) cx.reasons.push({ code: 'RESOLVER_ROTATE', severity: 'info', message: 'options rotate: the first server asked varies per query' });
+  return candidates;
+}
 
-  // ---- 4. per candidate, per nameserver
-  const internalOnly = userNets.length > 0 && userNets.every((x) => x.net?.internal) && owner.endpoints.every((e) => viewOf(state).networkOf(e)?.internal ?? false);
-  const subnets = owner.endpoints.flatMap((e) => viewOf(state).networkOf(e)?.ipam.configs.map((c) => c.subnet).filter((s): s is string => !!s) ?? []);
-  const major = daemonMajor(state, owner);
-  const reasonOnce = (r: DnsReason) => {
-    if (!reasons.some((x) => x.code === r.code && x.message === r.message)) reasons.push(r);
-  };
+/** Whether a server address can be reached from inside the querier's namespace. */
+function reachFromContainer(cx: PredictCx, env: ResolverEnv, ns: string): { ok: boolean; why?: DnsReason } {
+  const { owner, mode } = cx;
+  if (mode === 'none') return { ok: false, why: { code: 'NO_NETWORK', severity: 'error', message: `${owner.name} has network mode none: no server is reachable` } };
+  if (isLoopback(ns) && mode !== 'host') {
+    return ns === '127.0.0.53'
+      ? { ok: false, why: { code: 'HOST_STUB_RESOLVER', severity: 'error', message: `nameserver 127.0.0.53 is the host's systemd-resolved stub; inside the container's own network namespace nothing listens there` } }
+      : { ok: false, why: { code: 'LOOPBACK_RESOLVER', severity: 'error', message: `nameserver ${ns} is a loopback address; inside the container's network namespace it is the container itself, where no DNS server runs` } };
+  }
+  if (env.internalOnly && !env.subnets.some((x) => inSubnet(ns, x))) {
+    return { ok: false, why: { code: 'RESOLVER_UNREACHABLE_INTERNAL', severity: 'error', message: `${ns} is outside the subnets of ${owner.name}'s internal network(s), which have no route out` } };
+  }
+  return { ok: true };
+}
 
-  const reachFromContainer = (ns: string): { ok: boolean; why?: DnsReason } => {
-    if (mode === 'none') return { ok: false, why: { code: 'NO_NETWORK', severity: 'error', message: `${owner.name} has network mode none: no server is reachable` } };
-    if (isLoopback(ns) && mode !== 'host') {
-      return ns === '127.0.0.53'
-        ? { ok: false, why: { code: 'HOST_STUB_RESOLVER', severity: 'error', message: `nameserver 127.0.0.53 is the host's systemd-resolved stub; inside the container's own network namespace nothing listens there` } }
-        : { ok: false, why: { code: 'LOOPBACK_RESOLVER', severity: 'error', message: `nameserver ${ns} is a loopback address; inside the container's network namespace it is the container itself, where no DNS server runs` } };
+/** One question (`cand`) to one server: the embedded DNS (answer, nodata, or forward upstream) or a server asked directly. */
+function askServer(cx: PredictCx, env: ResolverEnv, cand: string, ns: string): ServerVerdict {
+  const { owner, mode, type } = cx;
+  if (ns === EMBEDDED_DNS && mode !== 'host') {
+    if (!env.hasEmbedded) {
+      reasonOnce(cx, { code: 'EMBEDDED_DNS_ABSENT', severity: 'error', message: `resolv.conf names 127.0.0.11 but ${owner.name} is on no user-defined network, so Docker runs no DNS server there` });
+      return { outcome: 'unreachable', steps: [{ kind: 'embedded', name: cand, server: ns, outcome: 'unreachable', answers: [], detail: 'no embedded DNS in this namespace' }], answers: [], answerMode: 'exact' };
     }
-    if (internalOnly && !subnets.some((s) => inSubnet(ns, s))) {
-      return { ok: false, why: { code: 'RESOLVER_UNREACHABLE_INTERNAL', severity: 'error', message: `${ns} is outside the subnets of ${owner.name}'s internal network(s), which have no route out` } };
-    }
-    return { ok: true };
-  };
-
-  const askServer = (cand: string, ns: string): ServerVerdict => {
-    if (ns === EMBEDDED_DNS && mode !== 'host') {
-      if (!hasEmbedded) {
-        reasonOnce({ code: 'EMBEDDED_DNS_ABSENT', severity: 'error', message: `resolv.conf names 127.0.0.11 but ${owner.name} is on no user-defined network, so Docker runs no DNS server there` });
-        return { outcome: 'unreachable', steps: [{ kind: 'embedded', name: cand, server: ns, outcome: 'unreachable', answers: [], detail: 'no embedded DNS in this namespace' }], answers: [], answerMode: 'exact' };
-      }
-      const emb = embeddedLookup(state, owner, cand, type);
-      if (emb.kind === 'answer') {
-        const answers: PredictedAnswer[] = [];
-        for (const g of emb.byNetwork) {
-          for (const d of g.data) {
-            const m = g.members.find((x) => (type === 'A' ? x.endpoint.ipv4?.address : x.endpoint.ipv6?.address) === d);
-            answers.push({ name: cand, type, data: d, ttl: EMBEDDED_TTL, source: 'embedded', container: m?.container.name, network: g.network });
-          }
+    const emb = embeddedLookup(cx.state, owner, cand, type);
+    if (emb.kind === 'answer') {
+      const answers: PredictedAnswer[] = [];
+      for (const g of emb.byNetwork) {
+        for (const d of g.data) {
+          const m = g.members.find((x) => (type === 'A' ? x.endpoint.ipv4?.address : x.endpoint.ipv6?.address) === d);
+          answers.push({ name: cand, type, data: d, ttl: EMBEDDED_TTL, source: 'embedded', container: m?.container.name, network: g.network });
         }
-        describeMembers(emb.byNetwork, cand, reasonOnce);
-        const mode2: DnsPrediction['answerMode'] = emb.byNetwork.length > 1 ? 'one-of' : emb.data.length > 1 ? 'any-order' : 'exact';
-        const who = emb.members.map((m) => `${m.container.name}${m.via === 'alias' ? ' (alias)' : m.via === 'tasks' ? ' (task)' : ''}`).join(', ');
-        return { outcome: 'answer', steps: [{ kind: 'embedded', name: cand, server: ns, outcome: 'answer', answers: emb.byNetwork.flatMap((g) => g.data), detail: `${who} on ${emb.byNetwork.map((g) => g.network).join(' / ')}` }], answers, answerMode: mode2 };
       }
-      if (emb.kind === 'ptr') {
-        return { outcome: 'answer', steps: [{ kind: 'embedded', name: cand, server: ns, outcome: 'answer', answers: emb.data, detail: `address of ${emb.members.map((m) => m.container.name).join(', ')}` }], answers: emb.data.map((d) => ({ name: cand, type: 'PTR', data: d, ttl: EMBEDDED_TTL, source: 'embedded' as const })), answerMode: 'exact' };
-      }
-      if (emb.kind === 'nodata') {
-        return { outcome: 'nodata', steps: [{ kind: 'embedded', name: cand, server: ns, outcome: 'nodata', answers: [], detail: `${emb.members.map((m) => m.container.name).join(', ')} on ${emb.network} has no ${type === 'A' ? 'IPv4' : 'IPv6'} address: NOERROR, no records (not forwarded)` }], answers: [], answerMode: 'exact' };
-      }
-      // forwarded upstream
-      const s: ServerVerdict['steps'] = [{ kind: 'embedded', name: cand, server: ns, outcome: 'forward', answers: [], detail: type === 'A' || type === 'AAAA' || type === 'PTR' ? 'not a container name or alias on a shared network: forwarded' : `${type} questions are always forwarded` }];
-      if (internalOnly && major !== null && major >= 26) {
-        reasonOnce({ code: 'INTERNAL_NETWORK_NO_FORWARD', severity: 'warning', message: `${owner.name} is attached only to internal networks; Docker ${major} does not forward its DNS questions to external servers` });
-        s.push({ kind: 'upstream', name: cand, server: '-', outcome: 'servfail', answers: [], detail: 'not forwarded from an internal-only container' });
-        return { outcome: 'servfail', steps: s, answers: [], answerMode: 'exact' };
-      }
-      if (!upstreams.length) {
-        reasonOnce({ code: 'EMBEDDED_NO_UPSTREAM', severity: 'warning', message: 'the embedded DNS has no upstream servers to forward to (no ExtServers)' });
-        s.push({ kind: 'upstream', name: cand, server: '-', outcome: 'servfail', answers: [], detail: 'no upstream configured' });
-        return { outcome: 'servfail', steps: s, answers: [], answerMode: 'exact' };
-      }
-      let any = false;
-      for (const u of upstreams) {
-        if (u.from === 'host') {
-          if (u.address === '127.0.0.53') reasonOnce({ code: 'HOST_STUB_VIA_EMBEDDED', severity: 'info', message: 'upstream 127.0.0.53 (systemd-resolved) is reached from the host namespace by the embedded DNS, which works' });
-          s.push({ kind: 'upstream', name: cand, server: u.address, outcome: 'forward', answers: [], detail: 'forwarded from the host namespace; answer not predictable' });
-          any = true;
-        } else {
-          const r = reachFromContainer(u.address);
-          if (!r.ok) {
-            reasonOnce(r.why!);
-            s.push({ kind: 'upstream', name: cand, server: u.address, outcome: 'unreachable', answers: [], detail: r.why!.message });
-          } else {
-            s.push({ kind: 'upstream', name: cand, server: u.address, outcome: 'forward', answers: [], detail: 'forwarded from the container namespace; answer not predictable' });
-            any = true;
-          }
-        }
-        if (any) break;
-      }
-      return { outcome: any ? 'forward' : 'servfail', steps: s, answers: [], answerMode: 'exact' };
+      describeMembers(emb.byNetwork, cand, (r) => reasonOnce(cx, r));
+      const mode2: DnsPrediction['answerMode'] = emb.byNetwork.length > 1 ? 'one-of' : emb.data.length > 1 ? 'any-order' : 'exact';
+      const who = emb.members.map((m) => `${m.container.name}${m.via === 'alias' ? ' (alias)' : m.via === 'tasks' ? ' (task)' : ''}`).join(', ');
+      return { outcome: 'answer', steps: [{ kind: 'embedded', name: cand, server: ns, outcome: 'answer', answers: emb.byNetwork.flatMap((g) => g.data), detail: `${who} on ${emb.byNetwork.map((g) => g.network).join(' / ')}` }], answers, answerMode: mode2 };
     }
-    // A server asked directly by the container's resolver.
-    const r = reachFromContainer(ns);
-    if (!r.ok) {
-      reasonOnce(r.why!);
-      return { outcome: 'unreachable', steps: [{ kind: 'nameserver', name: cand, server: ns, outcome: 'unreachable', answers: [], detail: r.why!.message }], answers: [], answerMode: 'exact' };
+    if (emb.kind === 'ptr') {
+      return { outcome: 'answer', steps: [{ kind: 'embedded', name: cand, server: ns, outcome: 'answer', answers: emb.data, detail: `address of ${emb.members.map((m) => m.container.name).join(', ')}` }], answers: emb.data.map((d) => ({ name: cand, type: 'PTR', data: d, ttl: EMBEDDED_TTL, source: 'embedded' as const })), answerMode: 'exact' };
     }
-    return { outcome: 'forward', steps: [{ kind: 'nameserver', name: cand, server: ns, outcome: 'forward', answers: [], detail: 'asked directly; answer not predictable from the model' }], answers: [], answerMode: 'exact' };
-  };
+    if (emb.kind === 'nodata') {
+      return { outcome: 'nodata', steps: [{ kind: 'embedded', name: cand, server: ns, outcome: 'nodata', answers: [], detail: `${emb.members.map((m) => m.container.name).join(', ')} on ${emb.network} has no ${type === 'A' ? 'IPv4' : 'IPv6'} address: NOERROR, no records (not forwarded)` }], answers: [], answerMode: 'exact' };
+    }
+    return forwardUpstream(cx, env, cand, ns);
+  }
+  // A server asked directly by the container's resolver.
+  const r = reachFromContainer(cx, env, ns);
+  if (!r.ok) {
+    reasonOnce(cx, r.why!);
+    return { outcome: 'unreachable', steps: [{ kind: 'nameserver', name: cand, server: ns, outcome: 'unreachable', answers: [], detail: r.why!.message }], answers: [], answerMode: 'exact' };
+  }
+  return { outcome: 'forward', steps: [{ kind: 'nameserver', name: cand, server: ns, outcome: 'forward', answers: [], detail: 'asked directly; answer not predictable from the model' }], answers: [], answerMode: 'exact' };
+}
 
-  let verdict: DnsPrediction['verdict'] | null = null;
-  let answers: PredictedAnswer[] = [];
-  let answerMode: DnsPrediction['answerMode'] = 'exact';
-  let unknownFrom: number | null = null;
-  let last: CandidateOutcome | 'forward' = 'nxdomain';
-  let sawNodata = false;
+/** The embedded DNS does not own the name: it forwards to its upstreams (from the host's or the container's namespace). */
+function forwardUpstream(cx: PredictCx, env: ResolverEnv, cand: string, ns: string): ServerVerdict {
+  const { owner, type } = cx;
+  const s: ServerVerdict['steps'] = [{ kind: 'embedded', name: cand, server: ns, outcome: 'forward', answers: [], detail: type === 'A' || type === 'AAAA' || type === 'PTR' ? 'not a container name or alias on a shared network: forwarded' : `${type} questions are always forwarded` }];
+  if (env.internalOnly && env.major !== null && env.major >= 26) {
+    reasonOnce(cx, { code: 'INTERNAL_NETWORK_NO_FORWARD', severity: 'warning', message: `${owner.name} is attached only to internal networks; Docker ${env.major} does not forward its DNS questions to external servers` });
+    s.push({ kind: 'upstream', name: cand, server: '-', outcome: 'servfail', answers: [], detail: 'not forwarded from an internal-only container' });
+    return { outcome: 'servfail', steps: s, answers: [], answerMode: 'exact' };
+  }
+  if (!env.upstreams.length) {
+    reasonOnce(cx, { code: 'EMBEDDED_NO_UPSTREAM', severity: 'warning', message: 'the embedded DNS has no upstream servers to forward to (no ExtServers)' });
+    s.push({ kind: 'upstream', name: cand, server: '-', outcome: 'servfail', answers: [], detail: 'no upstream configured' });
+    return { outcome: 'servfail', steps: s, answers: [], answerMode: 'exact' };
+  }
+  let any = false;
+  for (const u of env.upstreams) {
+    if (u.from === 'host') {
+      if (u.address === '127.0.0.53') reasonOnce(cx, { code: 'HOST_STUB_VIA_EMBEDDED', severity: 'info', message: 'upstream 127.0.0.53 (systemd-resolved) is reached from the host namespace by the embedded DNS, which works' });
+      s.push({ kind: 'upstream', name: cand, server: u.address, outcome: 'forward', answers: [], detail: 'forwarded from the host namespace; answer not predictable' });
+      any = true;
+    } else {
+      const r = reachFromContainer(cx, env, u.address);
+      if (!r.ok) {
+        reasonOnce(cx, r.why!);
+        s.push({ kind: 'upstream', name: cand, server: u.address, outcome: 'unreachable', answers: [], detail: r.why!.message });
+      } else {
+        s.push({ kind: 'upstream', name: cand, server: u.address, outcome: 'forward', answers: [], detail: 'forwarded from the container namespace; answer not predictable' });
+        any = true;
+      }
+    }
+    if (any) break;
+  }
+  return { outcome: any ? 'forward' : 'servfail', steps: s, answers: [], answerMode: 'exact' };
+}
+
+interface Walk {
+  verdict: DnsPrediction['verdict'] | null;
+  answers: PredictedAnswer[];
+  answerMode: DnsPrediction['answerMode'];
+  /** The first candidate whose answer depends on an upstream server. */
+  unknownFrom: number | null;
+  last: CandidateOutcome | 'forward';
+  sawNodata: boolean;
+}
+
+/** 4. Each candidate at each server, with the resolver's rules for moving on. */
+function walkCandidates(cx: PredictCx, env: ResolverEnv, candidates: string[]): Walk {
+  const w: Walk = { verdict: null, answers: [], answerMode: 'exact', unknownFrom: null, last: 'nxdomain', sawNodata: false };
   for (let i = 0; i < candidates.length; i++) {
     const cand = candidates[i]!;
     let result: ServerVerdict | null = null;
-    for (const ns of effectiveServers) {
-      const r = askServer(cand, ns);
-      for (const s of r.steps) add(s);
+    for (const ns of env.servers) {
+      const r = askServer(cx, env, cand, ns);
+      for (const st of r.steps) cx.add(st);
       result = r;
       // Resolvers move to the next server on no answer or SERVFAIL.
       if (r.outcome !== 'unreachable' && r.outcome !== 'servfail') break;
     }
     const oc = result!.outcome;
     if (oc === 'answer') {
-      verdict = 'resolved';
-      answers = result!.answers;
-      answerMode = result!.answerMode;
-      last = 'answer';
+      w.verdict = 'resolved';
+      w.answers = result!.answers;
+      w.answerMode = result!.answerMode;
+      w.last = 'answer';
       break;
     }
     if (oc === 'forward') {
-      if (unknownFrom === null) unknownFrom = i;
-      last = 'forward';
+      if (w.unknownFrom === null) w.unknownFrom = i;
+      w.last = 'forward';
       continue; // if the upstream says NXDOMAIN the walk goes on; shown as what would follow
     }
     const co: CandidateOutcome = oc === 'nodata' ? 'nodata' : oc === 'nxdomain' ? 'nxdomain' : oc === 'servfail' ? 'servfail' : 'timeout';
-    if (co === 'nodata') sawNodata = true;
-    last = co;
-    if (!continuesAfter(co, flavour)) break;
+    if (co === 'nodata') w.sawNodata = true;
+    w.last = co;
+    if (!continuesAfter(co, cx.flavour)) break;
   }
+  return w;
+}
 
+/** The verdict and its certainty from the walk; 5. why a Docker name does not resolve. */
+function conclude(cx: PredictCx, env: ResolverEnv, candidates: string[], w: Walk): DnsPrediction {
+  const { reasons, type, qname, owner, input } = cx;
+  let verdict = w.verdict;
   let certainty: DnsPrediction['certainty'] = 'certain';
   if (verdict === 'resolved') {
-    if (unknownFrom !== null) {
+    if (w.unknownFrom !== null) {
       certainty = 'inferred';
-      reasons.push({ code: 'ASSUMES_UPSTREAM_NXDOMAIN', severity: 'info', message: `assumes the upstream answers NXDOMAIN for ${candidates.slice(unknownFrom, candidates.indexOf(answers[0]?.name ?? qname)).join(', ') || 'the earlier candidates'}` });
+      reasons.push({ code: 'ASSUMES_UPSTREAM_NXDOMAIN', severity: 'info', message: `assumes the upstream answers NXDOMAIN for ${candidates.slice(w.unknownFrom, candidates.indexOf(w.answers[0]?.name ?? qname)).join(', ') || 'the earlier candidates'}` });
     }
-  } else if (unknownFrom !== null) {
+  } else if (w.unknownFrom !== null) {
     verdict = 'unknown';
     certainty = 'unknown';
-  } else if (last === 'nodata' || (last === 'nxdomain' && sawNodata)) {
+  } else if (w.last === 'nodata' || (w.last === 'nxdomain' && w.sawNodata)) {
     verdict = 'nxdomain';
     reasons.push({ code: 'NODATA', severity: 'info', message: `the name exists but has no ${type} record (NOERROR with an empty answer)` });
-  } else if (last === 'servfail') verdict = 'servfail';
-  else if (last === 'timeout') verdict = 'timeout';
+  } else if (w.last === 'servfail') verdict = 'servfail';
+  else if (w.last === 'timeout') verdict = 'timeout';
   else verdict = 'nxdomain';
 
-  // ---- 5. why a Docker name does not resolve
   if (verdict !== 'resolved' && !input.server) {
-    const holders = dockerNameHolders(state, qname).filter((h) => h.container.id !== owner.id);
+    const holders = dockerNameHolders(cx.state, qname).filter((h) => h.container.id !== owner.id);
     if (holders.length) {
-      explainDockerName(state, owner, holders, hasEmbedded, reasons, input.name);
+      explainDockerName(cx.state, owner, holders, env.hasEmbedded, reasons, input.name);
       if (verdict === 'unknown' && (type === 'A' || type === 'AAAA')) {
         // Upstream servers do not know Docker's container names.
         verdict = 'nxdomain';
@@ -402,7 +490,7 @@ export function predictResolution(state: NetworkState, input: PredictInput): Dns
   if (verdict === 'unknown') {
     reasons.push({ code: 'UPSTREAM_ANSWER_UNKNOWN', severity: 'info', message: 'the answer comes from an upstream server the snapshot cannot predict; run against the live daemon to query it' });
   }
-  return { ...base, verdict: verdict!, certainty, answers, answerMode, candidates, steps, reasons, resolver, missing };
+  return { ...cx.base, verdict: verdict!, certainty, answers: w.answers, answerMode: w.answerMode, candidates, steps: cx.steps, reasons, resolver: env.resolver, missing: cx.missing };
 }
 
 function describeMembers(byNetwork: Array<{ network: string; data: string[]; members: EmbeddedMember[] }>, cand: string, add: (r: DnsReason) => void): void {

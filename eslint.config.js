@@ -40,7 +40,7 @@ export const LAYERS = {
   // Producers of the model: Engine API, snapshot files, host collectors, Compose files, policies.
   sources: { may: ['model', 'net', 'firewall', 'dns', 'sources', 'util'], packages: '*', node: '*' },
   // The DNS wire client (see DNS_PURE).
-  dns: { may: ['dns'], packages: ['dns-packet'], node: '*' },
+  dns: { may: ['dns', 'net'], packages: ['dns-packet'], node: '*' },
   // Live probes inside a container's namespace: they talk to the daemon (sources) and hold the
   // result against the prediction (analysis).
   probe: { may: ['model', 'net', 'firewall', 'dns', 'analysis', 'sources', 'probe', 'util'], packages: '*', node: '*' },

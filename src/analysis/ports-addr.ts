@@ -1,21 +1,17 @@
-// Address helpers for the port analysis: family detection, canonical form, wildcard and loopback
-// tests, and the overlap rule the kernel (and dockerd's port allocator) applies to bound sockets.
-import { parseAddr, type Family } from '../net/addr.js';
+// Address helpers for the port analysis: the canonical form of a bound address, wildcard tests,
+// and the overlap rule the kernel (and dockerd's port allocator) applies to bound sockets. Parsing,
+// family and loopback come from the one address module (src/net/addr.ts).
+import { canonicalAddr, familyOf, formatAddr, isLoopback, parseAddr, unmap, type Family } from '../net/addr.js';
 
-export type { Family };
-
-export function familyOf(ip: string): Family | null {
-  // Fast paths for the addresses that make up nearly every binding.
-  if (ip === '0.0.0.0' || ip === '127.0.0.1') return 'ipv4';
-  if (ip === '::' || ip === '::1') return 'ipv6';
-  // A zone (fe80::1%eth0) does not change the family; parseAddr takes the bare address.
-  const pct = ip.indexOf('%');
-  return parseAddr(pct > 0 && pct < ip.length - 1 && ip.includes(':') ? ip.slice(0, pct) : ip)?.family ?? null;
-}
+export { familyOf, isLoopback, type Family };
 
 const CANON = new Map<string, string>();
 
-/** Canonical text: IPv4 as is; IPv6 compressed (RFC 5952 style); IPv4-mapped IPv6 as IPv4. Memoized. */
+/**
+ * Canonical text of a bound address: brackets and a zone dropped, empty as 0.0.0.0, IPv4-mapped
+ * IPv6 as the IPv4 address (a dual-stack socket on ::ffff:a.b.c.d takes the IPv4 port), any other
+ * address as canonicalAddr gives it; text that is not an address stays as it is. Memoized.
+ */
 export function canonical(ip: string): string {
   let c = CANON.get(ip);
   if (c === undefined) {
@@ -29,49 +25,14 @@ export function canonical(ip: string): string {
 function canonical1(ip: string): string {
   const s = ip.trim().replace(/^\[|\]$/g, '').replace(/%.*$/, '');
   if (s === '') return '0.0.0.0';
-  const fam = familyOf(s);
-  if (fam !== 'ipv6') return s;
-  const lower = s.toLowerCase();
-  // IPv4-mapped (::ffff:a.b.c.d) is the IPv4 address for overlap purposes.
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
-  if (mapped) return mapped[1]!;
-  let text = lower;
-  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (v4) {
-    const o = v4[1]!.split('.').map(Number);
-    text = text.slice(0, -v4[1]!.length) + `${((o[0]! << 8) | o[1]!).toString(16)}:${((o[2]! << 8) | o[3]!).toString(16)}`;
-  }
-  const [head, tail] = text.includes('::') ? (text.split('::') as [string, string]) : [text, undefined];
-  const h = head ? head.split(':') : [];
-  const t = tail !== undefined && tail !== '' ? tail.split(':') : [];
-  const groups = tail === undefined ? h : [...h, ...Array<string>(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t];
-  const full = groups.map((g) => parseInt(g || '0', 16).toString(16));
-  // Compress the longest run of zero groups, like RFC 5952, so output stays readable.
-  let best = -1;
-  let bestLen = 0;
-  for (let i = 0; i < full.length; ) {
-    if (full[i] !== '0') {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < full.length && full[j] === '0') j++;
-    if (j - i > bestLen && j - i > 1) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  if (best < 0) return full.join(':');
-  return `${full.slice(0, best).join(':')}::${full.slice(best + bestLen).join(':')}`;
+  const a = parseAddr(s);
+  if (!a) return s;
+  const u = unmap(a);
+  return u === a ? canonicalAddr(s) : formatAddr(u);
 }
 
 export function isWildcard(ip: string): boolean {
   return ip === '0.0.0.0' || ip === '::';
-}
-
-export function isLoopback(ip: string): boolean {
-  return ip === '::1' || /^127\./.test(ip);
 }
 
 export interface OverlapContext {
@@ -103,7 +64,8 @@ export function intersection(a: string, b: string): string {
 }
 
 export function formatHostPort(ip: string, port: number | null, end?: number | null): string {
-  const host = familyOf(ip) === 'ipv6' ? `[${ip}]` : ip;
+  // Any text with a colon is bracketed (IPv6, also with a zone), so the port stays unambiguous.
+  const host = ip.includes(':') ? `[${ip}]` : ip;
   const p = port === null ? '*' : end != null && end !== port ? `${port}-${end}` : String(port);
   return `${host}:${p}`;
 }

@@ -1,4 +1,4 @@
-// Host port conflicts and exposures (issue 4, `netsleuth ports`). Pure: no I/O.
+// Host port conflicts and exposures (`netsleuth ports`, docs/ports.md). Pure: no I/O.
 //
 // Claimants of a host port: running containers' effective bindings, stopped/created containers'
 // configured bindings (they collide when started: `active: false`), host-network containers'

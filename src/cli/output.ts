@@ -1,5 +1,5 @@
 // Where human niceties are allowed: colour and spinners only on a TTY, never with --json,
-// CI=true or NO_COLOR (DESIGN.md, CLI contract).
+// CI=true or NO_COLOR (docs/cli.md).
 
 export interface OutputMode {
   json: boolean;

@@ -1,16 +1,13 @@
 // Name helpers that need no DNS library (the snapshot-only path must not load dns-packet).
 
+import { formatAddr, parseAddr } from '../net/addr.js';
+
+/** The reverse-lookup name (in-addr.arpa / ip6.arpa) of an address; null when `ip` is not one. */
 export function reverseName(ip: string): string | null {
-  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
-  if (v4) return v4.slice(1).every((o) => Number(o) <= 255) ? `${v4.slice(1).reverse().join('.')}.in-addr.arpa` : null;
-  if (!ip.includes(':')) return null;
-  const [head, tail] = ip.includes('::') ? ip.split('::') : [ip, undefined];
-  const h = head ? head.split(':') : [];
-  const t = tail ? tail.split(':') : [];
-  if (tail === undefined && h.length !== 8) return null;
-  const groups = tail === undefined ? h : [...h, ...Array(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t];
-  if (groups.length !== 8 || groups.some((g) => !/^[0-9a-fA-F]{1,4}$/.test(g))) return null;
-  const nibbles = groups.map((g) => g.padStart(4, '0')).join('').toLowerCase().split('');
+  const a = parseAddr(ip);
+  if (!a) return null;
+  if (a.family === 'ipv4') return `${formatAddr(a).split('.').reverse().join('.')}.in-addr.arpa`;
+  const nibbles = a.value.toString(16).padStart(32, '0').split('');
   return `${nibbles.reverse().join('.')}.ip6.arpa`;
 }
 

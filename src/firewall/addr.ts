@@ -1,68 +1,11 @@
-// Address math on 32-bit words: IPv4 is one word, IPv6 four. Plain integer arithmetic; no
-// dependency (ip-num costs ~65 ms to import and is slower for per-packet work).
+// Address math on 32-bit words: IPv4 is one word, IPv6 four. Plain integer arithmetic for the
+// per-packet path. Text is parsed and printed by the project's one address module (src/net/addr.ts);
+// this module holds the word-form operations (masks, containment, ordering) on top of it.
 
 import type { Family, Words } from './types.js';
-import { parseIPv4 } from '../net/ipv4.js';
+import { familyOf, formatIPv4, formatIPv6Words, parseIPv4, parseIPv6Words } from '../net/addr.js';
 
-export { parseIPv4 };
-
-/** Parse an IPv6 address (with `::` and an optional embedded IPv4 tail) to 4 words; null if invalid. */
-export function parseIPv6(s: string): Words | null {
-  if (s.length === 0 || s.length > 45) return null;
-  const pct = s.indexOf('%');
-  if (pct >= 0) return null;
-  let head = s;
-  let tail: number[] = [];
-  const dbl = s.indexOf('::');
-  if (dbl >= 0) {
-    if (s.indexOf('::', dbl + 1) >= 0) return null;
-    head = s.slice(0, dbl);
-    const t = s.slice(dbl + 2);
-    const tp = t === '' ? [] : groups(t, true);
-    if (tp === null) return null;
-    tail = tp;
-    const hp = head === '' ? [] : groups(head, false);
-    if (hp === null) return null;
-    if (hp.length + tail.length > 7) return null;
-    const all = [...hp, ...new Array<number>(8 - hp.length - tail.length).fill(0), ...tail];
-    return toWords(all);
-  }
-  const g = groups(s, true);
-  if (g === null || g.length !== 8) return null;
-  return toWords(g);
-}
-
-function groups(s: string, allowV4Tail: boolean): number[] | null {
-  const parts = s.split(':');
-  const out: number[] = [];
-  for (let i = 0; i < parts.length; i++) {
-    const p = parts[i]!;
-    if (i === parts.length - 1 && allowV4Tail && p.includes('.')) {
-      const v4 = parseIPv4(p);
-      if (v4 < 0) return null;
-      out.push(Math.floor(v4 / 65536), v4 % 65536);
-      continue;
-    }
-    if (!/^[0-9a-fA-F]{1,4}$/.test(p)) return null;
-    out.push(parseInt(p, 16));
-  }
-  return out;
-}
-
-function toWords(g: number[]): Words {
-  return [
-    (g[0]! * 65536 + g[1]!) >>> 0,
-    (g[2]! * 65536 + g[3]!) >>> 0,
-    (g[4]! * 65536 + g[5]!) >>> 0,
-    (g[6]! * 65536 + g[7]!) >>> 0,
-  ];
-}
-
-export function familyOf(addr: string): Family | null {
-  if (parseIPv4(addr) >= 0) return 'ipv4';
-  if (parseIPv6(addr)) return 'ipv6';
-  return null;
-}
+export { familyOf, parseIPv4 };
 
 /** Parse an address for a family into words; null when invalid. */
 export function parseAddr(s: string, family: Family): Words | null {
@@ -70,7 +13,7 @@ export function parseAddr(s: string, family: Family): Words | null {
     const v = parseIPv4(s);
     return v < 0 ? null : [v];
   }
-  return parseIPv6(s);
+  return parseIPv6Words(s);
 }
 
 export function prefixMask(len: number, family: Family): Words {
@@ -133,29 +76,7 @@ export function parseCidr(s: string, family: Family): Cidr | null {
 }
 
 export function formatAddr(w: Words, family: Family): string {
-  if (family === 'ipv4') {
-    const v = w[0]!;
-    return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
-  }
-  const g: number[] = [];
-  for (const x of w) g.push(x >>> 16, x & 0xffff);
-  // Longest run of zero groups (length ≥ 2) becomes `::`.
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (g[i] === 0) {
-      let j = i;
-      while (j < 8 && g[j] === 0) j++;
-      if (j - i > bestLen && j - i >= 2) {
-        bestStart = i;
-        bestLen = j - i;
-      }
-      i = j;
-    } else i++;
-  }
-  const hex = g.map((x) => x.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+  return family === 'ipv4' ? formatIPv4(w[0]!) : formatIPv6Words(w);
 }
 
 export function inNet(addr: Words, net: Words, mask: Words): boolean {

@@ -56,7 +56,7 @@ export interface MethodSkip {
   reason: string;
 }
 
-/** One probe's outcome. DESIGN.md's reach.probe is the {method, result, latencyMs} subset. */
+/** One probe's outcome. `reach --json`'s probe is the {method, result, latencyMs} subset (docs/reach.md). */
 export interface ProbeOutcome {
   /** The method that ran the probe; null when none could (see skipped and detail). */
   method: ProbeMethod | null;

@@ -1,4 +1,4 @@
-// The `dns` command's result: JSON shape (DESIGN.md: {name, type, verdict, answers[], steps[]} plus
+// The `dns` command's result: JSON shape (docs/dns.md: {name, type, verdict, answers[], steps[]} plus
 // prediction/observed/agreement) and its human rendering. Every name from the state or the wire
 // passes through sanitize() before it reaches a terminal.
 

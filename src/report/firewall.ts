@@ -12,7 +12,7 @@ export interface TraceJson extends FirewallTrace {
   source: { origin: string; label: string };
 }
 
-/** The JSON document of `firewall trace --json` (DESIGN.md shape plus extra fields). */
+/** The JSON document of `firewall trace --json` (docs/firewall.md). */
 export function traceJson(t: FirewallTrace, origin: string, label: string): TraceJson {
   return { ...t, source: { origin, label } };
 }

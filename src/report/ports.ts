@@ -1,4 +1,4 @@
-// The `ports` command's result: JSON shape (DESIGN.md: {conflicts: [{hostIp, hostPort, protocol,
+// The `ports` command's result: JSON shape (docs/ports.md: {conflicts: [{hostIp, hostPort, protocol,
 // claimants}], findings}) plus its human rendering. Every name from the state or a compose file
 // passes through sanitize() (renderTable sanitizes its cells).
 

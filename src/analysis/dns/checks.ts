@@ -1,14 +1,14 @@
 // DNS consistency checks over the whole state, as findings for `doctor`. Pure.
 //
-//   DNS_NAME_COLLISION           one name on one network held by unrelated containers (D7)
+//   DNS_NAME_COLLISION           one name on one network held by unrelated containers
 //   DNS_INCONSISTENT_ANSWER      a name answered differently by /etc/hosts of one member of a network than by the embedded DNS
 //   DNS_STALE_HOSTS_ENTRY        a hosts/--add-host entry for a container name whose address is no longer that container's
-//   DEFAULT_BRIDGE_NO_DNS        containers that only share the default bridge cannot find each other by name (D1)
-//   HOST_STUB_RESOLVER / DNS_RESOLVER_UNREACHABLE   resolv.conf servers the container cannot reach (D2, D5)
+//   DEFAULT_BRIDGE_NO_DNS        containers that only share the default bridge cannot find each other by name
+//   HOST_STUB_RESOLVER / DNS_RESOLVER_UNREACHABLE   resolv.conf servers the container cannot reach
 //   EMBEDDED_DNS_ABSENT          resolv.conf names 127.0.0.11 without a user-defined network
-//   EMBEDDED_NO_UPSTREAM         the embedded DNS has nowhere to forward (D3)
-//   DNS_PUBLIC_FALLBACK          Docker fell back to public resolvers (8.8.8.8...) (D3)
-//   NDOTS_EXPANSION              search domains × ndots make short names slow (D6)
+//   EMBEDDED_NO_UPSTREAM         the embedded DNS has nowhere to forward
+//   DNS_PUBLIC_FALLBACK          Docker fell back to public resolvers (8.8.8.8...)
+//   NDOTS_EXPANSION              search domains × ndots make short names slow
 
 import type { Finding } from '../../model/finding.js';
 import type { Container, Network, NetworkState } from '../../model/types.js';

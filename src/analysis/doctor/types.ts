@@ -1,4 +1,4 @@
-// Shapes shared by the doctor checks and the finding reports (DESIGN.md doctor JSON shape).
+// Shapes shared by the doctor checks and the finding reports (the doctor JSON shape: docs/doctor.md).
 
 import type { Finding, Severity } from '../../model/finding.js';
 import type { NetworkState } from '../../model/types.js';

@@ -1,5 +1,5 @@
 // Shared by the commands that report findings: pick the format from --format/--json, and render
-// a report in it. `json` is the command's own JSON document (DESIGN.md shapes), given by the caller.
+// a report in it. `json` is the command's own JSON document (shapes in the command's docs/ page), given by the caller.
 
 import { InputError } from '../../model/errors.js';
 import type { NetworkState } from '../../model/types.js';

@@ -16,6 +16,7 @@ import type {
   PortBinding,
   PortSpec,
 } from '../../model/types.js';
+import { familyOf } from '../../net/addr.js';
 
 type Json = Record<string, unknown>;
 
@@ -29,10 +30,6 @@ const strMap = (v: unknown): Record<string, string> => {
   for (const [k, val] of Object.entries(obj(v))) if (typeof val === 'string') out[k] = val;
   return out;
 };
-
-function familyOf(address: string): 'ipv4' | 'ipv6' {
-  return address.includes(':') ? 'ipv6' : 'ipv4';
-}
 
 export function mapDaemonInfo(info: unknown, version: unknown, negotiatedApiVersion: string | null): DaemonInfo {
   const i = obj(info);
@@ -171,7 +168,8 @@ export function parseExtraHost(entry: string): { name: string; address: string }
 
 function address(ip: string | null, prefix: number | null): InterfaceAddress | null {
   if (!ip) return null;
-  const family = familyOf(ip);
+  // The daemon's text is kept as given; text that is no address at all keeps the old guess by ':'.
+  const family = familyOf(ip) ?? (ip.includes(':') ? 'ipv6' : 'ipv4');
   return { family, address: ip, prefixLength: prefix ?? (family === 'ipv4' ? 32 : 128) };
 }
 

@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { InputError } from '../../../src/cli/errors.js';
@@ -52,16 +53,68 @@ describe('snapshot parser fuzzing', () => {
     );
   });
 
-  it('random bytes with a gzip header give a gzip error', () => {
-    fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+  // decodeSnapshotBytes either returns text or throws a one-line gzip InputError.
+  const expectGzipError = (err: unknown) => {
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as Error).message).toMatch(/^fuzz\.json\.gz: (truncated|corrupt) gzip data \(/);
+    expect((err as Error).message).not.toContain('\n');
+  };
+
+  it('damaged gzip of a valid snapshot decodes to that very snapshot or gives a one-line gzip InputError', async () => {
+    const gz = gzipSync(valid);
+    const known = await parseSnapshot(valid, 'fuzz.json.gz');
+    const seen = { decoded: 0, rejected: 0 };
+    // Damage past the two magic bytes (without them the bytes are not read as gzip at all):
+    // truncation, one byte flipped (header fields such as mtime and OS are not checked, the
+    // deflate data is, by CRC-32 and length), or bytes appended after the member.
+    const damaged = fc.oneof(
+      fc.integer({ min: 2, max: gz.length - 1 }).map((cut) => gz.subarray(0, cut)),
+      fc.tuple(fc.integer({ min: 2, max: gz.length - 1 }), fc.integer({ min: 1, max: 255 })).map(([at, x]) => {
+        const b = Buffer.from(gz);
+        b[at] = b[at]! ^ x;
+        return b;
+      }),
+      fc.uint8Array({ minLength: 1, maxLength: 16 }).map((tail) => Buffer.concat([gz, tail])),
+    );
+    await fc.assert(
+      fc.asyncProperty(damaged, async (bytes) => {
+        let text: string;
         try {
-          decodeSnapshotBytes(Buffer.from([0x1f, 0x8b, ...bytes]), 'fuzz.json.gz');
+          text = decodeSnapshotBytes(bytes, 'fuzz.json.gz');
         } catch (err) {
-          expect(err).toBeInstanceOf(InputError);
-          expect((err as Error).message).toMatch(/^fuzz\.json\.gz: (truncated|corrupt) gzip data/);
+          expectGzipError(err);
+          seen.rejected++;
+          return;
         }
+        seen.decoded++;
+        expect(text).toBe(valid);
+        expect(await parseSnapshot(text, 'fuzz.json.gz')).toEqual(known);
+      }),
+      { numRuns: 300 },
+    );
+    // Both branches ran: the property is not vacuous on either side.
+    expect(seen.decoded).toBeGreaterThan(0);
+    expect(seen.rejected).toBeGreaterThan(0);
+  });
+
+  it('random bytes with a gzip header give a gzip error, or text the snapshot parser then takes or rejects in one line', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 200 }), async (bytes) => {
+        let text: string;
+        try {
+          text = decodeSnapshotBytes(Buffer.from([0x1f, 0x8b, ...bytes]), 'fuzz.json.gz');
+        } catch (err) {
+          expectGzipError(err);
+          return;
+        }
+        expect(typeof text).toBe('string');
+        expect(['ok', 'input-error']).toContain(await outcome(text));
       }),
     );
+    // Random bytes hardly ever decode, so the success branch is pinned once: a gzip member holding
+    // an empty deflate block (CRC-32 0, length 0) decodes to "", which the parser rejects in one line.
+    const empty = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(decodeSnapshotBytes(empty, 'fuzz.json.gz')).toBe('');
+    expect(await outcome('')).toBe('input-error');
   });
 });

@@ -80,6 +80,10 @@ describe('address overlap rules', () => {
     expect(canonical('FD00:0:0::0001')).toBe('fd00::1');
     expect(canonical('::ffff:127.0.0.1')).toBe('127.0.0.1');
     expect(canonical('')).toBe('0.0.0.0');
+    // Any spelling of a mapped address, and a zone from ss output, as the one address module reads them.
+    expect(canonical('0:0:0:0:0:FFFF:7F00:1')).toBe('127.0.0.1');
+    expect(canonical('[fe80::0001%eth0]')).toBe('fe80::1');
+    expect(canonical('db')).toBe('db');
   });
 });
 

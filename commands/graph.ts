@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { NetsleuthCommand, jsonFlag, sourceFlags } from '../src/cli/base.js';
-import { InputError, SourceError } from '../src/cli/errors.js';
+import { InputError } from '../src/cli/errors.js';
 
 export default class Graph extends NetsleuthCommand {
   static override summary = 'Draw the topology: host, networks, containers, endpoints and published ports (DOT, mermaid or SVG).';
@@ -45,16 +45,8 @@ export default class Graph extends NetsleuthCommand {
       process.stdout.write(text);
       return;
     }
-    const { writeFile, rename } = await import('node:fs/promises');
-    // Temp file then rename: a reader never sees half a picture.
-    const tmp = `${flags.output}.tmp-${process.pid}`;
-    try {
-      await writeFile(tmp, text);
-      await rename(tmp, flags.output);
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      throw new SourceError(`cannot write ${flags.output}: ${err.code ?? err.message}`);
-    }
+    const { writeFileAtomic } = await import('../src/sources/output-file.js');
+    await writeFileAtomic(flags.output, text);
     if (flags.json) return;
     process.stderr.write(`Wrote ${flags.output}: ${topo.networks.length} networks, ${topo.containers.length} containers\n`);
   }

@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { NetsleuthCommand, jsonFlag, sourceFlags } from '../src/cli/base.js';
 import { InputError } from '../src/cli/errors.js';
 import { QUERY_TYPES } from '../src/dns/types.js';
+import { portNumberFlag } from '../src/cli/flags.js';
 import { interruptSignal, probeFlags } from '../src/cli/probe-flags.js';
 import type { DnsReport } from '../src/report/dns.js';
 
@@ -38,7 +39,7 @@ export default class Dns extends NetsleuthCommand {
     from: Flags.string({ char: 'f', description: 'Container to resolve from (name or id prefix).' }),
     type: Flags.string({ char: 't', description: 'Record type.', options: [...QUERY_TYPES], default: 'A' }),
     server: Flags.string({ description: 'Ask this DNS server (IP) directly with the name as given, instead of the container\'s resolv.conf.' }),
-    port: Flags.integer({ description: 'Server port.', default: 53, min: 1, max: 65535 }),
+    port: portNumberFlag({ description: 'Server port.', default: 53 }),
     tcp: Flags.boolean({ description: 'Use TCP from the start (UDP otherwise, with TCP fallback on truncation).', default: false }),
     norecurse: Flags.boolean({ description: 'Clear the RD (recursion desired) bit.', default: false }),
     timeout: Flags.string({ description: 'Per-attempt DNS timeout: seconds, or e.g. 500ms.', default: '2' }),

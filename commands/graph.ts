@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { NetsleuthCommand, jsonFlag, sourceFlags } from '../src/cli/base.js';
 import { InputError } from '../src/cli/errors.js';
+import { outputFlag } from '../src/cli/flags.js';
 
 export default class Graph extends NetsleuthCommand {
   static override summary = 'Draw the topology: host, networks, containers, endpoints and published ports (DOT, mermaid or SVG).';
@@ -19,7 +20,7 @@ export default class Graph extends NetsleuthCommand {
     ...sourceFlags,
     format: Flags.string({ char: 'f', description: 'Output format.', options: ['dot', 'mermaid', 'svg'], default: 'dot' }),
     network: Flags.string({ char: 'n', description: 'Draw only this network (name or id) and its containers.' }),
-    output: Flags.string({ char: 'o', description: 'Write to this file instead of stdout.' }),
+    output: outputFlag({ description: 'Write to this file instead of stdout ("-": stdout). Written atomically; see docs/cli.md.' }),
     ...jsonFlag,
   };
 

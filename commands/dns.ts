@@ -48,7 +48,8 @@ export default class Dns extends NetsleuthCommand {
     snapshot: sourceFlags.snapshot,
     host: sourceFlags.host,
     context: sourceFlags.context,
-    'daemon-timeout': Flags.integer({ description: 'Seconds to wait for each daemon request.', default: 10, min: 1, max: 600, helpGroup: 'SOURCE' }),
+    // --timeout is the DNS timeout here: the daemon's is the shared source flag under another name.
+    'daemon-timeout': { ...sourceFlags.timeout },
     'probe-method': probeFlags['probe-method'],
     'probe-image': Flags.string({ description: 'Image for the sidecar method (never pulled; needs sh and nslookup, busybox is enough).' }),
     ...jsonFlag,
@@ -82,13 +83,9 @@ export default class Dns extends NetsleuthCommand {
         report = buildDirectReport({ name: args.name, type, qname, server: flags.server, response: null, error: e.toJSON() });
       }
     } else {
-      const { openSource } = await import('../src/sources/open.js');
       const { predictResolution, DnsPredictError } = await import('../src/analysis/dns/predict.js');
       const { buildReport } = await import('../src/report/dns.js');
-      const opened = await openSource(
-        { snapshot: flags.snapshot, host: flags.host, context: flags.context, timeout: flags['daemon-timeout'] },
-        { toolVersion: this.config.version, hostEvidence: 'never' },
-      );
+      const opened = await this.openSource({ ...flags, timeout: flags['daemon-timeout'] }, { hostEvidence: 'never' });
       const state = opened.snapshot.state;
       let prediction;
       try {

@@ -27,8 +27,7 @@ export default class Graph extends NetsleuthCommand {
   async run(): Promise<void> {
     const { flags } = await this.parse(Graph);
     this.setOutput(flags.json);
-    const { openSource } = await import('../src/sources/open.js');
-    const opened = await openSource({ snapshot: flags.snapshot, host: flags.host, context: flags.context, timeout: flags.timeout }, { toolVersion: this.config.version });
+    const opened = await this.openSource(flags);
     const { buildTopology, TopologyFilterError } = await import('../src/analysis/topology.js');
     let topo;
     try {

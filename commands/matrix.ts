@@ -39,8 +39,7 @@ export default class Matrix extends NetsleuthCommand {
     this.setOutput(flags.json);
     const port = flags.port?.port ?? null;
     const protocol = flags.port?.protocol ?? 'tcp';
-    const { openSource } = await import('../src/sources/open.js');
-    const opened = await openSource(flags, { toolVersion: this.config.version });
+    const opened = await this.openSource(flags);
     const { analyzeMatrix } = await import('../src/analysis/matrix.js');
     const m = analyzeMatrix(opened.snapshot.state, { network: flags.network ?? null, port, protocol });
     if (flags.probe) {

@@ -36,8 +36,7 @@ export default class Reach extends NetsleuthCommand {
     this.setOutput(flags.json);
     const port = flags.port?.port ?? null;
     const protocol = flags.port?.protocol ?? 'tcp';
-    const { openSource } = await import('../src/sources/open.js');
-    const opened = await openSource(flags, { toolVersion: this.config.version });
+    const opened = await this.openSource(flags);
     const { analyzeReach, expectationMet } = await import('../src/analysis/reach.js');
     const result = analyzeReach(opened.snapshot.state, { from: args.from, to: args.to, port, protocol });
     const probing = flags.probe ?? opened.origin === 'live';

@@ -72,12 +72,8 @@ export default class FirewallTrace extends NetsleuthCommand {
       origin = 'ruleset';
     } else {
       if (flags.in || flags.out || flags.path) throw new InputError('--in, --out and --path apply only with --ruleset (with a snapshot or daemon they come from the model)');
-      const { openSource } = await import('../../src/sources/open.js');
       const { traceFlow } = await import('../../src/analysis/firewall-flow.js');
-      const opened = await openSource(
-        { snapshot: flags.snapshot, host: flags.host, context: flags.context, timeout: flags.timeout },
-        { toolVersion: this.config.version },
-      );
+      const opened = await this.openSource(flags);
       trace = traceFlow(opened.snapshot.state, { from: flags.from, to: flags.to, port, protocol, ctState });
       label = opened.origin === 'snapshot' ? `snapshot ${opened.label}` : `live daemon ${opened.label}`;
       origin = opened.origin;

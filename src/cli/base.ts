@@ -5,6 +5,7 @@ import { Command, Flags, Errors } from '@oclif/core';
 import { EXIT, NetsleuthError, exitCodeOf } from './errors.js';
 import { outputMode, type OutputMode } from './output.js';
 import { nonEmpty } from './flags.js';
+import type { OpenedSource, OpenOptions, SourceFlags } from '../sources/open.js';
 
 export const jsonFlag = {
   json: Flags.boolean({ description: 'Print machine-readable JSON on stdout (nothing else is written there).', default: false }),
@@ -60,6 +61,15 @@ export abstract class NetsleuthCommand extends Command {
   protected setOutput(json: boolean): OutputMode {
     this.mode = outputMode(json);
     return this.mode;
+  }
+
+  /**
+   * The state to analyse, from the source flags (--snapshot, else the live daemon per --host,
+   * --context, --timeout). The source module is imported only now, so --help stays cheap.
+   */
+  protected async openSource(flags: SourceFlags, opts: Omit<OpenOptions, 'toolVersion'> = {}): Promise<OpenedSource> {
+    const { openSource } = await import('../sources/open.js');
+    return openSource({ snapshot: flags.snapshot, host: flags.host, context: flags.context, timeout: flags.timeout }, { toolVersion: this.config.version, ...opts });
   }
 
   protected printJson(value: unknown): void {

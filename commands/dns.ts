@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { NetsleuthCommand, jsonFlag, sourceFlags } from '../src/cli/base.js';
 import { InputError } from '../src/cli/errors.js';
 import { QUERY_TYPES } from '../src/dns/types.js';
+import { portNumberFlag } from '../src/cli/flags.js';
 import { interruptSignal, probeFlags } from '../src/cli/probe-flags.js';
 import type { DnsReport } from '../src/report/dns.js';
 
@@ -38,7 +39,7 @@ export default class Dns extends NetsleuthCommand {
     from: Flags.string({ char: 'f', description: 'Container to resolve from (name or id prefix).' }),
     type: Flags.string({ char: 't', description: 'Record type.', options: [...QUERY_TYPES], default: 'A' }),
     server: Flags.string({ description: 'Ask this DNS server (IP) directly with the name as given, instead of the container\'s resolv.conf.' }),
-    port: Flags.integer({ description: 'Server port.', default: 53, min: 1, max: 65535 }),
+    port: portNumberFlag({ description: 'Server port.', default: 53 }),
     tcp: Flags.boolean({ description: 'Use TCP from the start (UDP otherwise, with TCP fallback on truncation).', default: false }),
     norecurse: Flags.boolean({ description: 'Clear the RD (recursion desired) bit.', default: false }),
     timeout: Flags.string({ description: 'Per-attempt DNS timeout: seconds, or e.g. 500ms.', default: '2' }),
@@ -47,7 +48,8 @@ export default class Dns extends NetsleuthCommand {
     snapshot: sourceFlags.snapshot,
     host: sourceFlags.host,
     context: sourceFlags.context,
-    'daemon-timeout': Flags.integer({ description: 'Seconds to wait for each daemon request.', default: 10, min: 1, max: 600, helpGroup: 'SOURCE' }),
+    // --timeout is the DNS timeout here: the daemon's is the shared source flag under another name.
+    'daemon-timeout': { ...sourceFlags.timeout },
     'probe-method': probeFlags['probe-method'],
     'probe-image': Flags.string({ description: 'Image for the sidecar method (never pulled; needs sh and nslookup, busybox is enough).' }),
     ...jsonFlag,
@@ -81,13 +83,9 @@ export default class Dns extends NetsleuthCommand {
         report = buildDirectReport({ name: args.name, type, qname, server: flags.server, response: null, error: e.toJSON() });
       }
     } else {
-      const { openSource } = await import('../src/sources/open.js');
       const { predictResolution, DnsPredictError } = await import('../src/analysis/dns/predict.js');
       const { buildReport } = await import('../src/report/dns.js');
-      const opened = await openSource(
-        { snapshot: flags.snapshot, host: flags.host, context: flags.context, timeout: flags['daemon-timeout'] },
-        { toolVersion: this.config.version, hostEvidence: 'never' },
-      );
+      const opened = await this.openSource({ ...flags, timeout: flags['daemon-timeout'] }, { hostEvidence: 'never' });
       const state = opened.snapshot.state;
       let prediction;
       try {
@@ -96,77 +94,25 @@ export default class Dns extends NetsleuthCommand {
         if (e instanceof DnsPredictError) throw new InputError(e.message, `See: ${this.config.bin} snapshot show for the containers`);
         throw e;
       }
-      let observed = null;
-      let comparison = null;
-      let liveCheck: DnsReport['liveCheck'] = null;
-      if (opened.origin === 'live' && flags.from) {
-        const { viewOf } = await import('../src/model/view.js');
-        const view = viewOf(state);
-        const from = view.container(prediction.from!.id)!;
-        const owner = view.namespaceOwner(from) ?? from;
-        const { nsenterBlocker, runAgent, AgentRunError } = await import('../src/probe/nsenter.js');
-        const method = flags['probe-method'] as 'nsenter' | 'sidecar' | 'exec' | undefined;
-        const blocker = nsenterBlocker({ endpoint: opened.label, pid: owner.pid, running: owner.running, name: owner.name });
-        const servers = prediction.resolver?.nameservers ?? [];
-        const candidates = prediction.candidates;
-        const flavour = flags.resolver as (typeof FLAVOURS)[number];
-        if (!servers.length || !candidates.length) liveCheck = { available: false, reason: 'the prediction has no nameserver or candidate to query (resolv.conf missing?)', method: null };
-        else if (blocker && (method === 'nsenter' || !owner.running)) liveCheck = { available: false, reason: blocker, method: null };
-        else if (!blocker && (method === undefined || method === 'nsenter')) {
-          // The agent replays the whole walk itself, with every wire option.
-          const request = { candidates, servers, type, ...wire, flavour };
-          const budget = Math.min(120_000, candidates.length * servers.length * (flags.retries + 1) * timeoutMs + 5_000);
-          try {
-            const res = (await runAgent(owner.pid!, 'dns', request, budget)) as Record<string, unknown> & { ok: boolean; error?: { message: string } };
-            if (!res.ok) liveCheck = { available: false, reason: `the probe agent failed: ${res.error?.message ?? 'unknown error'}`, method: null };
-            else {
-              observed = res as unknown as import('../src/analysis/dns/types.js').ObservedWalk;
-              liveCheck = { available: true, reason: null, method: 'nsenter' };
-            }
-          } catch (e) {
-            if (!(e instanceof AgentRunError)) throw e;
-            liveCheck = { available: false, reason: e.message, method: null };
-          }
-        } else {
-          // No agent walk: one dns probe per candidate and server through the common runner.
-          const { probeDnsWalk } = await import('../src/probe/live.js');
-          const stop = interruptSignal();
-          try {
-            const r = await probeDnsWalk({
-              state,
-              host: flags.host,
-              context: flags.context,
-              method,
-              probeImage: flags['probe-image'],
-              timeoutMs,
-              deadlineMs: 120_000,
-              signal: stop.signal,
-              from: owner,
-              candidates,
-              servers,
-              qtype: type,
-              flavour,
-            });
-            const skipped = r.skipped.map((x) => `${x.method}: ${x.reason}`);
-            const unapplied = [flags.tcp && '--tcp', flags.norecurse && '--norecurse', flags.port !== 53 && '--port', flags.retries !== 1 && '--retries'].filter(Boolean);
-            const note = unapplied.length ? `${unapplied.join(', ')} apply to the nsenter agent only: these probes asked over UDP, port 53, with recursion, once each` : null;
-            if (!r.walk) liveCheck = { available: false, reason: r.reason, method: null, skipped };
-            else {
-              observed = r.walk;
-              liveCheck = { available: true, reason: null, method: r.methods.join('+') || null, skipped, ...(note ? { note } : {}) };
-            }
-          } finally {
-            stop.dispose();
-          }
-        }
-        if (observed) {
-          const { compareWithObserved } = await import('../src/analysis/dns/compare.js');
-          comparison = compareWithObserved(prediction, observed);
-        }
-      } else if (opened.origin === 'live') {
-        liveCheck = { available: false, reason: 'without --from there is no container to query from (use --server for a direct query)', method: null };
+      let live: import('../src/probe/dns-live.js').DnsLiveCheck | null = null;
+      if (opened.origin === 'live') {
+        const { checkDnsLive } = await import('../src/probe/dns-live.js');
+        live = await checkDnsLive({
+          state,
+          endpoint: opened.label,
+          from: flags.from,
+          prediction,
+          type,
+          flavour: flags.resolver as (typeof FLAVOURS)[number],
+          wire,
+          host: flags.host,
+          context: flags.context,
+          method: flags['probe-method'] as 'nsenter' | 'sidecar' | 'exec' | undefined,
+          probeImage: flags['probe-image'],
+          interruptible: interruptSignal,
+        });
       }
-      report = buildReport({ prediction, mode: opened.origin, source: opened.label, server: flags.server ?? null, observed, comparison, liveCheck });
+      report = buildReport({ prediction, mode: opened.origin, source: opened.label, server: flags.server ?? null, observed: live?.observed ?? null, comparison: live?.comparison ?? null, liveCheck: live?.liveCheck ?? null });
     }
     if (flags.json) this.printJson(report);
     else {

@@ -43,8 +43,7 @@ export default class Doctor extends NetsleuthCommand {
     const { unknownCodes, runDoctor } = await import('../src/analysis/doctor/registry.js');
     const bad = unknownCodes([...only, ...skip]);
     if (bad.length) throw new InputError(`unknown finding code${bad.length > 1 ? 's' : ''} ${bad.join(', ')} in --${only.includes(bad[0]!) ? 'only' : 'skip'}`, 'docs/findings/README.md lists every code');
-    const { openSource } = await import('../src/sources/open.js');
-    const opened = await openSource({ snapshot: flags.snapshot, host: flags.host, context: flags.context, timeout: flags.timeout }, { toolVersion: this.config.version });
+    const opened = await this.openSource(flags);
     const state = opened.snapshot.state;
     const result = runDoctor(state, { only, skip });
     const failOn = flags['fail-on'] as Severity;

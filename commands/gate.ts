@@ -37,8 +37,7 @@ export default class Gate extends NetsleuthCommand {
     // The policy first: a bad policy is bad input (exit 2) whatever the daemon says.
     const { readPolicy } = await import('../src/sources/policy.js');
     const policy = await readPolicy(args.policy);
-    const { openSource } = await import('../src/sources/open.js');
-    const opened = await openSource({ snapshot: flags.snapshot, host: flags.host, context: flags.context, timeout: flags.timeout }, { toolVersion: this.config.version });
+    const opened = await this.openSource(flags);
     const { evaluatePolicy } = await import('../src/analysis/gate.js');
     const report: GateOutput = { policy: args.policy, source: opened.label, origin: opened.origin, ...evaluatePolicy(opened.snapshot.state, policy) };
     if (flags.json) this.printJson(report);

@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { NetsleuthCommand, jsonFlag, sourceFlags } from '../src/cli/base.js';
-import { InputError, SourceError } from '../src/cli/errors.js';
+import { InputError } from '../src/cli/errors.js';
+import { outputFlag } from '../src/cli/flags.js';
 
 export default class Graph extends NetsleuthCommand {
   static override summary = 'Draw the topology: host, networks, containers, endpoints and published ports (DOT, mermaid or SVG).';
@@ -19,15 +20,14 @@ export default class Graph extends NetsleuthCommand {
     ...sourceFlags,
     format: Flags.string({ char: 'f', description: 'Output format.', options: ['dot', 'mermaid', 'svg'], default: 'dot' }),
     network: Flags.string({ char: 'n', description: 'Draw only this network (name or id) and its containers.' }),
-    output: Flags.string({ char: 'o', description: 'Write to this file instead of stdout.' }),
+    output: outputFlag({ description: 'Write to this file instead of stdout ("-": stdout). Written atomically; see docs/cli.md.' }),
     ...jsonFlag,
   };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Graph);
     this.setOutput(flags.json);
-    const { openSource } = await import('../src/sources/open.js');
-    const opened = await openSource({ snapshot: flags.snapshot, host: flags.host, context: flags.context, timeout: flags.timeout }, { toolVersion: this.config.version });
+    const opened = await this.openSource(flags);
     const { buildTopology, TopologyFilterError } = await import('../src/analysis/topology.js');
     let topo;
     try {
@@ -45,16 +45,8 @@ export default class Graph extends NetsleuthCommand {
       process.stdout.write(text);
       return;
     }
-    const { writeFile, rename } = await import('node:fs/promises');
-    // Temp file then rename: a reader never sees half a picture.
-    const tmp = `${flags.output}.tmp-${process.pid}`;
-    try {
-      await writeFile(tmp, text);
-      await rename(tmp, flags.output);
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      throw new SourceError(`cannot write ${flags.output}: ${err.code ?? err.message}`);
-    }
+    const { writeFileAtomic } = await import('../src/sources/output-file.js');
+    await writeFileAtomic(flags.output, text);
     if (flags.json) return;
     process.stderr.write(`Wrote ${flags.output}: ${topo.networks.length} networks, ${topo.containers.length} containers\n`);
   }

@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { NetsleuthCommand, jsonFlag, sourceFlags } from '../src/cli/base.js';
 import { InputError } from '../src/cli/errors.js';
+import { portFlag } from '../src/cli/flags.js';
 import { interruptSignal, probeFlags } from '../src/cli/probe-flags.js';
 
 export default class Matrix extends NetsleuthCommand {
@@ -20,7 +21,7 @@ export default class Matrix extends NetsleuthCommand {
     ...jsonFlag,
     ...sourceFlags,
     network: Flags.string({ char: 'n', description: 'Only containers attached to this network (name or id).' }),
-    port: Flags.string({ char: 'p', description: 'Destination port: N/tcp, N/udp or N (tcp). Without it: ICMP echo.' }),
+    port: portFlag({ description: 'Destination port: N/tcp, N/udp or N (tcp). Without it: ICMP echo.' }),
     limit: Flags.integer({ description: 'Pairs listed per blocking code in the human output.', default: 10, min: 0 }),
     ...probeFlags,
     probe: Flags.boolean({ description: 'Also probe every pair for real from inside its source\'s namespace (live daemon only) and compare.', default: false }),
@@ -36,14 +37,9 @@ export default class Matrix extends NetsleuthCommand {
   async run(): Promise<void> {
     const { flags } = await this.parse(Matrix);
     this.setOutput(flags.json);
-    let port: number | null = null;
-    let protocol: 'tcp' | 'udp' = 'tcp';
-    if (flags.port !== undefined) {
-      const { parsePortSpec } = await import('../src/analysis/firewall-flow.js');
-      ({ port, protocol } = parsePortSpec(flags.port));
-    }
-    const { openSource } = await import('../src/sources/open.js');
-    const opened = await openSource(flags, { toolVersion: this.config.version });
+    const port = flags.port?.port ?? null;
+    const protocol = flags.port?.protocol ?? 'tcp';
+    const opened = await this.openSource(flags);
     const { analyzeMatrix } = await import('../src/analysis/matrix.js');
     const m = analyzeMatrix(opened.snapshot.state, { network: flags.network ?? null, port, protocol });
     if (flags.probe) {

@@ -38,8 +38,7 @@ export default class Ports extends NetsleuthCommand {
       const { readComposePlan } = await import('../src/sources/compose.js');
       plan = await readComposePlan(flags.compose);
     }
-    const { openSource } = await import('../src/sources/open.js');
-    const opened = await openSource({ snapshot: flags.snapshot, host: flags.host, context: flags.context, timeout: flags.timeout }, { toolVersion: this.config.version });
+    const opened = await this.openSource(flags);
     const { analyzePorts } = await import('../src/analysis/ports.js');
     const result = analyzePorts(opened.snapshot.state, { planned: plan?.planned ?? [] });
     const report: PortsReport = {

@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { NetsleuthCommand, jsonFlag, sourceFlags } from '../src/cli/base.js';
 import { EXIT, GateFailure, InputError } from '../src/cli/errors.js';
+import { portFlag } from '../src/cli/flags.js';
 import { interruptSignal, probeFlags } from '../src/cli/probe-flags.js';
 
 export default class Reach extends NetsleuthCommand {
@@ -24,7 +25,7 @@ export default class Reach extends NetsleuthCommand {
   static override flags = {
     ...jsonFlag,
     ...sourceFlags,
-    port: Flags.string({ char: 'p', description: 'Destination port: N/tcp, N/udp or N (tcp). Without it: ICMP echo.' }),
+    port: portFlag({ description: 'Destination port: N/tcp, N/udp or N (tcp). Without it: ICMP echo.' }),
     expect: Flags.string({ description: 'Exit 1 unless the answer is this (a CI gate).', options: ['reachable', 'blocked'] }),
     verbose: Flags.boolean({ char: 'v', description: 'Show the rule, route or socket behind each step.', default: false }),
     ...probeFlags,
@@ -33,14 +34,9 @@ export default class Reach extends NetsleuthCommand {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Reach);
     this.setOutput(flags.json);
-    let port: number | null = null;
-    let protocol: 'tcp' | 'udp' = 'tcp';
-    if (flags.port !== undefined) {
-      const { parsePortSpec } = await import('../src/analysis/firewall-flow.js');
-      ({ port, protocol } = parsePortSpec(flags.port));
-    }
-    const { openSource } = await import('../src/sources/open.js');
-    const opened = await openSource(flags, { toolVersion: this.config.version });
+    const port = flags.port?.port ?? null;
+    const protocol = flags.port?.protocol ?? 'tcp';
+    const opened = await this.openSource(flags);
     const { analyzeReach, expectationMet } = await import('../src/analysis/reach.js');
     const result = analyzeReach(opened.snapshot.state, { from: args.from, to: args.to, port, protocol });
     const probing = flags.probe ?? opened.origin === 'live';

@@ -1,6 +1,5 @@
 import { Args, Flags } from '@oclif/core';
 import { NetsleuthCommand, jsonFlag, sourceFlags } from '../src/cli/base.js';
-import { openSource } from '../src/sources/open.js';
 import { traceRoute } from '../src/analysis/route.js';
 import { viewOf } from '../src/model/view.js';
 import { routeFindings } from '../src/analysis/route-findings.js';
@@ -29,7 +28,7 @@ export default class Route extends NetsleuthCommand {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Route);
     this.setOutput(flags.json);
-    const src = await openSource(flags, { toolVersion: this.config.version });
+    const src = await this.openSource(flags);
     const state = src.snapshot.state;
     const view = viewOf(state);
     const trace = traceRoute(view, args.from, args.to, { family: flags.ipv6 ? 'ipv6' : undefined });

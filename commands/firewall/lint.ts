@@ -50,8 +50,7 @@ export default class FirewallLint extends NetsleuthCommand {
       inputs = [{ family: null, text, source: flags.ruleset }];
       label = `ruleset ${flags.ruleset}`;
     } else {
-      const { openSource } = await import('../../src/sources/open.js');
-      const opened = await openSource({ snapshot: flags.snapshot, host: flags.host, context: flags.context, timeout: flags.timeout }, { toolVersion: this.config.version });
+      const opened = await this.openSource(flags);
       label = opened.origin === 'snapshot' ? `snapshot ${opened.label}` : `live daemon ${opened.label}`;
       origin = opened.origin;
       state = opened.snapshot.state;

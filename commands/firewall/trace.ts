@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { NetsleuthCommand, jsonFlag, sourceFlags } from '../../src/cli/base.js';
 import { InputError, SourceError } from '../../src/cli/errors.js';
+import { portFlag } from '../../src/cli/flags.js';
 import type { FirewallTrace as Trace } from '../../src/analysis/firewall-flow.js';
 
 async function readRulesetFile(file: string, what: string): Promise<string> {
@@ -31,7 +32,7 @@ export default class FirewallTrace extends NetsleuthCommand {
   static override flags = {
     from: Flags.string({ char: 'f', description: 'Source: a container (name or id prefix), an IP address, or "host".', required: true }),
     to: Flags.string({ char: 't', description: 'Destination: a container (name or id prefix), an IP address, or "host".', required: true }),
-    port: Flags.string({ char: 'p', description: 'Destination port and protocol, e.g. 5432/tcp or 53/udp.', required: true }),
+    port: portFlag({ description: 'Destination port and protocol, e.g. 5432/tcp or 53/udp (N alone: tcp).', required: true }),
     state: Flags.string({ description: 'Conntrack state of the packet.', options: ['NEW', 'ESTABLISHED', 'RELATED', 'INVALID'], default: 'NEW' }),
     ruleset: Flags.string({ char: 'r', description: 'Evaluate this iptables-save (or ip6tables-save) file instead of a snapshot or daemon.', exclusive: ['snapshot', 'host', 'context'], helpGroup: 'RULESET' }),
     in: Flags.string({ description: 'With --ruleset: the interface the packet arrives on.', dependsOn: ['ruleset'], helpGroup: 'RULESET' }),
@@ -46,8 +47,7 @@ export default class FirewallTrace extends NetsleuthCommand {
   async run(): Promise<void> {
     const { flags } = await this.parse(FirewallTrace);
     this.setOutput(flags.json);
-    const { parsePortSpec, traceFlow } = await import('../../src/analysis/firewall-flow.js');
-    const { port, protocol } = parsePortSpec(flags.port);
+    const { port, protocol } = flags.port;
     const ctState = flags.state as Trace['state'];
     let trace: Trace;
     let label: string;
@@ -72,11 +72,8 @@ export default class FirewallTrace extends NetsleuthCommand {
       origin = 'ruleset';
     } else {
       if (flags.in || flags.out || flags.path) throw new InputError('--in, --out and --path apply only with --ruleset (with a snapshot or daemon they come from the model)');
-      const { openSource } = await import('../../src/sources/open.js');
-      const opened = await openSource(
-        { snapshot: flags.snapshot, host: flags.host, context: flags.context, timeout: flags.timeout },
-        { toolVersion: this.config.version },
-      );
+      const { traceFlow } = await import('../../src/analysis/firewall-flow.js');
+      const opened = await this.openSource(flags);
       trace = traceFlow(opened.snapshot.state, { from: flags.from, to: flags.to, port, protocol, ctState });
       label = opened.origin === 'snapshot' ? `snapshot ${opened.label}` : `live daemon ${opened.label}`;
       origin = opened.origin;

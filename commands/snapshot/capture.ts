@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { NetsleuthCommand, jsonFlag, sourceFlags } from '../../src/cli/base.js';
 import { InputError } from '../../src/cli/errors.js';
+import { outputFlag } from '../../src/cli/flags.js';
 import { sanitize } from '../../src/report/sanitize.js';
 import type { CaptureProgress } from '../../src/sources/docker/capture.js';
 
@@ -25,8 +26,7 @@ export default class SnapshotCapture extends NetsleuthCommand {
     '<%= config.bin %> snapshot capture -o - | jq .state.networks',
   ];
   static override flags = {
-    output: Flags.string({
-      char: 'o',
+    output: outputFlag({
       description: 'Where to write the snapshot; "-" for stdout. Default: netsleuth-<UTC time>.json in the current directory.',
     }),
     host: sourceFlags.host,

@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { NetsleuthCommand, jsonFlag } from '../../src/cli/base.js';
 import { EXIT } from '../../src/cli/errors.js';
+import { portFlag } from '../../src/cli/flags.js';
 import type { SnapshotDiffReport, SnapshotSide } from '../../src/report/snapshot-diff.js';
 import type { Snapshot } from '../../src/model/types.js';
 
@@ -22,7 +23,7 @@ export default class SnapshotDiff extends NetsleuthCommand {
     b: Args.string({ description: 'The later snapshot (.json or .json.gz)', required: true }),
   };
   static override flags = {
-    port: Flags.string({ char: 'p', description: 'Also compare reach verdicts on this port (N/tcp, N/udp, N); repeatable.', multiple: true }),
+    port: portFlag({ description: 'Also compare reach verdicts on this port (N/tcp, N/udp, N); repeatable.', multiple: true }),
     verdicts: Flags.boolean({ description: 'Compare reach verdicts between every pair of containers (ICMP, and --port).', default: true, allowNo: true }),
     'exit-code': Flags.boolean({ description: 'Exit 1 when the snapshots differ, 0 when they do not (like git diff --exit-code).', default: false }),
     ...jsonFlag,
@@ -35,11 +36,7 @@ export default class SnapshotDiff extends NetsleuthCommand {
     const [sa, sb] = await Promise.all([readSnapshot(args.a), readSnapshot(args.b)]);
     const { diffStates } = await import('../../src/analysis/snapshot-diff.js');
     const { allFindings } = await import('../../src/analysis/gate.js');
-    const ports: Array<{ port: number | null; protocol: 'tcp' | 'udp' }> = [{ port: null, protocol: 'tcp' }];
-    if (flags.port?.length) {
-      const { parsePortSpec } = await import('../../src/analysis/firewall-flow.js');
-      for (const p of flags.port) ports.push(parsePortSpec(p));
-    }
+    const ports: Array<{ port: number | null; protocol: 'tcp' | 'udp' }> = [{ port: null, protocol: 'tcp' }, ...(flags.port ?? [])];
     const { analyzeMatrix } = await import('../../src/analysis/matrix.js');
     const verdicts = (st: Snapshot['state']) => ports.flatMap((p) => analyzeMatrix(st, { port: p.port, protocol: p.protocol }).cells.map(({ from, to, port, protocol, verdict }) => ({ from, to, port, protocol, verdict })));
     const diff = diffStates(sa.state, sb.state, flags.verdicts ? { findings: allFindings, verdicts } : { findings: allFindings });

@@ -4,6 +4,8 @@
 import { Command, Flags, Errors } from '@oclif/core';
 import { EXIT, NetsleuthError, exitCodeOf } from './errors.js';
 import { outputMode, type OutputMode } from './output.js';
+import { nonEmpty } from './flags.js';
+import type { OpenedSource, OpenOptions, SourceFlags } from '../sources/open.js';
 
 export const jsonFlag = {
   json: Flags.boolean({ description: 'Print machine-readable JSON on stdout (nothing else is written there).', default: false }),
@@ -15,6 +17,8 @@ export const sourceFlags = {
     char: 's',
     description: 'Analyse a captured snapshot file (.json or .json.gz) instead of a live daemon.',
     helpGroup: 'SOURCE',
+    // An empty value is a mistake (an unset variable), never "use the live daemon".
+    parse: nonEmpty('snapshot', 'a snapshot file'),
   }),
   host: Flags.string({
     char: 'H',
@@ -36,12 +40,36 @@ export const sourceFlags = {
   }),
 };
 
+/**
+ * oclif rewrites the message of an error thrown by a flag's parse() into
+ * "Parsing --NAME \n\t<message>\nSee more help with --help"; our own errors already name the flag.
+ */
+export function unwrapFlagParse(message: string): string {
+  const m = /^Parsing --\S+ \n\t([\s\S]*)\nSee more help with --help$/.exec(message);
+  return m ? m[1]! : message;
+}
+
+/** --json among the arguments (before a `--` that ends the flags). */
+export function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).includes('--json');
+}
+
 export abstract class NetsleuthCommand extends Command {
   protected mode: OutputMode = outputMode(false);
 
   protected setOutput(json: boolean): OutputMode {
     this.mode = outputMode(json);
     return this.mode;
+  }
+
+  /**
+   * The state to analyse, from the source flags (--snapshot, else the live daemon per --host,
+   * --context, --timeout). The source module is imported only now, so --help stays cheap.
+   */
+  protected async openSource(flags: SourceFlags, opts: Omit<OpenOptions, 'toolVersion'> = {}): Promise<OpenedSource> {
+    const { openSource } = await import('../sources/open.js');
+    return openSource({ snapshot: flags.snapshot, host: flags.host, context: flags.context, timeout: flags.timeout }, { toolVersion: this.config.version, ...opts });
   }
 
   protected printJson(value: unknown): void {
@@ -63,7 +91,7 @@ export abstract class NetsleuthCommand extends Command {
     let hint: string | undefined;
     if (err instanceof NetsleuthError) {
       code = exitCodeOf(err);
-      message = err.message;
+      message = unwrapFlagParse(err.message);
       hint = err.hint;
     } else if (err instanceof Errors.CLIError || err.oclif) {
       // Flag and argument parsing errors from oclif: bad usage.
@@ -80,7 +108,10 @@ export abstract class NetsleuthCommand extends Command {
     const oneLine = message.replace(/\s*\n\s*/g, ' ');
     process.stderr.write(`netsleuth: ${oneLine}\n`);
     if (hint) process.stderr.write(`  hint: ${hint}\n`);
-    if (this.mode.json) this.printJson({ error: { exitCode: code, message: oneLine, hint: hint ?? null } });
+    // A flag that failed to parse (a bad --port, an empty --snapshot) ends the command before
+    // run() has read --json: look at the arguments themselves then.
+    const json = this.mode.json || wantsJson(this.argv);
+    if (json) this.printJson({ error: { exitCode: code, message: oneLine, hint: hint ?? null } });
     process.exitCode = code;
   }
 }

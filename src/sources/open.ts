@@ -1,6 +1,7 @@
 // The one way every command gets its state: a snapshot file (`--snapshot`) or a live daemon
 // captured on the spot. Live capture is imported lazily so snapshot-only runs never load undici.
 
+import { InputError } from '../model/errors.js';
 import type { Snapshot } from '../model/types.js';
 import type { CaptureProgress } from './docker/capture.js';
 
@@ -27,7 +28,9 @@ export interface OpenOptions {
 }
 
 export async function openSource(flags: SourceFlags, opts: OpenOptions): Promise<OpenedSource> {
-  if (flags.snapshot) {
+  // `--snapshot ""` (an unset variable) is a mistake, not "no snapshot": never fall back to live.
+  if (flags.snapshot !== undefined) {
+    if (flags.snapshot.trim() === '') throw new InputError('--snapshot is empty: give a snapshot file (is a shell variable unset?)', 'Leave --snapshot out entirely if you did not mean to give one.');
     const { readSnapshot } = await import('./snapshot/read.js');
     return { origin: 'snapshot', label: flags.snapshot, snapshot: await readSnapshot(flags.snapshot) };
   }

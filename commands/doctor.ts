@@ -1,7 +1,8 @@
 import { Flags } from '@oclif/core';
 import { NetsleuthCommand, jsonFlag, sourceFlags } from '../src/cli/base.js';
-import { EXIT, GateFailure, InputError } from '../src/cli/errors.js';
-import { atLeast, countBySeverity, type Severity } from '../src/model/finding.js';
+import { failOnFlag } from '../src/cli/flags.js';
+import { InputError } from '../src/cli/errors.js';
+import { countBySeverity, type Severity } from '../src/model/finding.js';
 
 const codeList = (v: string | undefined): string[] => (v ? v.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean) : []);
 
@@ -25,7 +26,7 @@ export default class Doctor extends NetsleuthCommand {
   static override flags = {
     only: Flags.string({ description: 'Run only these finding codes (comma-separated).' }),
     skip: Flags.string({ description: 'Skip these finding codes (comma-separated).' }),
-    'fail-on': Flags.string({ description: 'Exit 1 when a finding of this severity or worse exists.', options: ['error', 'warning', 'info'], default: 'error' }),
+    'fail-on': failOnFlag({ default: 'error' }),
     format: Flags.string({ char: 'f', description: 'Output format: table (default), json (= --json), sarif (SARIF 2.1.0, GitHub code scanning), junit (one testcase per check, failures at or above --fail-on), markdown (PR comments).', options: ['table', 'json', 'sarif', 'junit', 'markdown'] }),
     verbose: Flags.boolean({ char: 'v', description: 'Table format: show every evidence line.', default: false }),
     ...sourceFlags,
@@ -46,7 +47,7 @@ export default class Doctor extends NetsleuthCommand {
     const opened = await this.openSource(flags);
     const state = opened.snapshot.state;
     const result = runDoctor(state, { only, skip });
-    const failOn = flags['fail-on'] as Severity;
+    const failOn: Severity = flags['fail-on'] ?? 'error';
     const { subjectKinds, renderDocument, renderFindings } = await import('../src/report/formats/emit.js');
     const report = {
       command: 'doctor',
@@ -62,13 +63,6 @@ export default class Doctor extends NetsleuthCommand {
     } else if (format === 'table') this.print(renderFindings(report, { verbose: flags.verbose }));
     else this.print(renderDocument(report, format));
 
-    const hits = result.findings.filter((f) => atLeast(f.severity, failOn));
-    if (hits.length) {
-      const msg = `${hits.length} finding(s) at or above ${failOn} (first: ${hits[0]!.code})`;
-      // A machine document is already on stdout: report the gate on stderr only.
-      if (format === 'table') throw new GateFailure(msg);
-      process.stderr.write(`netsleuth: ${msg}\n`);
-      process.exitCode = EXIT.gateFailed;
-    }
+    this.gateOnFindings(result.findings, failOn, format);
   }
 }

@@ -1,7 +1,6 @@
 import { Flags } from '@oclif/core';
 import { NetsleuthCommand, jsonFlag, sourceFlags } from '../src/cli/base.js';
-import { EXIT, GateFailure } from '../src/cli/errors.js';
-import { atLeast, type Severity } from '../src/model/finding.js';
+import { failOnFlag } from '../src/cli/flags.js';
 import type { PortsReport } from '../src/report/ports.js';
 
 export default class Ports extends NetsleuthCommand {
@@ -22,7 +21,7 @@ export default class Ports extends NetsleuthCommand {
   static override flags = {
     ...sourceFlags,
     compose: Flags.string({ char: 'c', description: 'Compose file (JSON, or the YAML subset in docs/ports.md) whose planned port bindings to check against the current state.' }),
-    'fail-on': Flags.string({ description: 'Exit 1 when a finding of this severity or worse exists (default: never).', options: ['error', 'warning', 'info'] }),
+    'fail-on': failOnFlag(),
     format: Flags.string({ char: 'f', description: 'Output format: table (default), json (= --json), sarif (SARIF 2.1.0), junit (JUnit XML, failures at or above --fail-on, default error), markdown.', options: ['table', 'json', 'sarif', 'junit', 'markdown'] }),
     ...jsonFlag,
   };
@@ -62,22 +61,12 @@ export default class Ports extends NetsleuthCommand {
         command: 'ports',
         toolVersion: this.config.version,
         source: { origin: opened.origin, label: opened.label, file: opened.origin === 'snapshot' ? (flags.snapshot ?? null) : null },
-        failOn: (flags['fail-on'] as Severity | undefined) ?? null,
+        failOn: flags['fail-on'] ?? null,
         findings: result.findings,
         checks: checksForCodes(codes, result.findings),
         subjectKind: subjectKinds(opened.snapshot.state),
       }, format));
     }
-    const failOn = flags['fail-on'] as Severity | undefined;
-    if (failOn) {
-      const hits = result.findings.filter((f) => atLeast(f.severity, failOn));
-      if (hits.length) {
-        const msg = `${hits.length} finding(s) at or above ${failOn} (first: ${hits[0]!.code})`;
-        // With a machine format the document is already on stdout: report the gate on stderr only.
-        if (format === 'table') throw new GateFailure(msg);
-        process.stderr.write(`netsleuth: ${msg}\n`);
-        process.exitCode = EXIT.gateFailed;
-      }
-    }
+    this.gateOnFindings(result.findings, flags['fail-on'], format);
   }
 }

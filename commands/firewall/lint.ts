@@ -1,8 +1,8 @@
 import { Flags } from '@oclif/core';
 import { NetsleuthCommand, jsonFlag, sourceFlags } from '../../src/cli/base.js';
-import { EXIT, GateFailure, InputError, SourceError } from '../../src/cli/errors.js';
+import { failOnFlag } from '../../src/cli/flags.js';
+import { InputError, SourceError } from '../../src/cli/errors.js';
 import type { LintJsonFinding } from '../../src/analysis/firewall-ruleset.js';
-import { atLeast, type Severity } from '../../src/model/finding.js';
 
 export default class FirewallLint extends NetsleuthCommand {
   static override summary = 'Find shadowed, unreachable and misplaced firewall rules, and rules the engine cannot model.';
@@ -19,7 +19,7 @@ export default class FirewallLint extends NetsleuthCommand {
   ];
   static override flags = {
     ruleset: Flags.string({ char: 'r', description: 'Lint this iptables-save (or ip6tables-save) file instead of a snapshot or daemon.', exclusive: ['snapshot', 'host', 'context'] }),
-    'fail-on': Flags.string({ description: 'Exit 1 when a finding of this severity or worse exists.', options: ['error', 'warning', 'info'] }),
+    'fail-on': failOnFlag(),
     format: Flags.string({ char: 'f', description: 'Output format: table (default), json (= --json), sarif (SARIF 2.1.0), junit (JUnit XML, failures at or above --fail-on, default error), markdown.', options: ['table', 'json', 'sarif', 'junit', 'markdown'] }),
     ...sourceFlags,
     ...jsonFlag,
@@ -81,22 +81,12 @@ export default class FirewallLint extends NetsleuthCommand {
         command: 'firewall lint',
         toolVersion: this.config.version,
         source: { origin, label: flags.ruleset ?? label.replace(/^(snapshot|live daemon) /, ''), file: flags.ruleset ?? (origin === 'snapshot' ? (flags.snapshot ?? null) : null) },
-        failOn: (flags['fail-on'] as Severity | undefined) ?? null,
+        failOn: flags['fail-on'] ?? null,
         findings: shaped,
         checks: checksForCodes(groupCodes('firewall'), shaped, unavailable ? `not linted: ${unavailable}` : null),
         subjectKind: subjectKinds(state),
       }, format));
     }
-    const failOn = flags['fail-on'] as Severity | undefined;
-    if (failOn) {
-      const hits = findings.filter((f) => atLeast(f.severity, failOn));
-      if (hits.length) {
-        const msg = `${hits.length} finding(s) at or above ${failOn} (first: ${hits[0]!.code})`;
-        // With a machine format the document is already on stdout: report the gate on stderr only.
-        if (format === 'table') throw new GateFailure(msg);
-        process.stderr.write(`netsleuth: ${msg}\n`);
-        process.exitCode = EXIT.gateFailed;
-      }
-    }
+    this.gateOnFindings(findings, flags['fail-on'], format);
   }
 }

@@ -2,7 +2,8 @@
 // codes (never a stack trace), and JSON/TTY output rules.
 
 import { Command, Flags, Errors } from '@oclif/core';
-import { EXIT, NetsleuthError, exitCodeOf } from './errors.js';
+import { EXIT, GateFailure, NetsleuthError, exitCodeOf } from './errors.js';
+import { atLeast, type Severity } from '../model/finding.js';
 import { outputMode, type OutputMode } from './output.js';
 import { nonEmpty } from './flags.js';
 import type { OpenedSource, OpenOptions, SourceFlags } from '../sources/open.js';
@@ -70,6 +71,21 @@ export abstract class NetsleuthCommand extends Command {
   protected async openSource(flags: SourceFlags, opts: Omit<OpenOptions, 'toolVersion'> = {}): Promise<OpenedSource> {
     const { openSource } = await import('../sources/open.js');
     return openSource({ snapshot: flags.snapshot, host: flags.host, context: flags.context, timeout: flags.timeout }, { toolVersion: this.config.version, ...opts });
+  }
+
+  /**
+   * The --fail-on gate, one rule for every command: findings at or above `failOn` fail the run
+   * (exit 1). A table run reports it as the one-line error; a machine document (json, sarif, ...)
+   * is already on stdout, so the gate is said on stderr only.
+   */
+  protected gateOnFindings(findings: readonly { severity: Severity; code: string }[], failOn: Severity | null | undefined, format: string): void {
+    if (!failOn) return;
+    const hits = findings.filter((f) => atLeast(f.severity, failOn));
+    if (!hits.length) return;
+    const msg = `${hits.length} finding(s) at or above ${failOn} (first: ${hits[0]!.code})`;
+    if (format === 'table') throw new GateFailure(msg);
+    process.stderr.write(`netsleuth: ${msg}\n`);
+    process.exitCode = EXIT.gateFailed;
   }
 
   protected printJson(value: unknown): void {

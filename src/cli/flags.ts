@@ -4,6 +4,7 @@
 
 import { Flags } from '@oclif/core';
 import { InputError } from '../model/errors.js';
+import { SEVERITIES, type Severity } from '../model/finding.js';
 import { parsePortNumber, parsePortSpec, type PortSpec } from '../model/port-spec.js';
 
 export type { PortSpec } from '../model/port-spec.js';
@@ -39,3 +40,11 @@ export const outputFlag = Flags.custom<string>({
   helpValue: 'FILE',
   parse: nonEmpty('output', 'a file name, or "-" for stdout'),
 });
+
+/** `--fail-on error|warning|info`: the severity at which findings fail the run (exit 1). */
+export function failOnFlag(opts: { default?: Severity } = {}) {
+  const description = opts.default
+    ? `Exit 1 when a finding of this severity or worse exists (default ${opts.default}).`
+    : 'Exit 1 when a finding of this severity or worse exists (default: never).';
+  return Flags.custom<Severity>({ description, options: [...SEVERITIES], ...(opts.default ? { default: opts.default } : {}) })();
+}

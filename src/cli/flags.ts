@@ -43,8 +43,7 @@ export const outputFlag = Flags.custom<string>({
 
 /** `--fail-on error|warning|info`: the severity at which findings fail the run (exit 1). */
 export function failOnFlag(opts: { default?: Severity } = {}) {
-  const description = opts.default
-    ? `Exit 1 when a finding of this severity or worse exists (default ${opts.default}).`
-    : 'Exit 1 when a finding of this severity or worse exists (default: never).';
+  // oclif prints a default itself; without one, say that nothing fails the run.
+  const description = opts.default ? 'Exit 1 when a finding of this severity or worse exists.' : 'Exit 1 when a finding of this severity or worse exists (default: never).';
   return Flags.custom<Severity>({ description, options: [...SEVERITIES], ...(opts.default ? { default: opts.default } : {}) })();
 }

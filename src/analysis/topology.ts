@@ -3,6 +3,7 @@
 // published ports. Renderers (DOT, mermaid, SVG) only draw this; they never read the state.
 // Pure: no I/O.
 
+import { viewOf } from '../model/view.js';
 import type { Container, NetworkState, PortBinding } from '../model/types.js';
 
 export interface TopoHost {
@@ -96,13 +97,13 @@ export function buildTopology(state: NetworkState, opts: { network?: string } = 
   const realNets = state.networks.filter((n) => !PSEUDO_DRIVERS.has(n.driver) && !n.configOnly);
   let focus: string | null = null;
   if (opts.network !== undefined) {
-    const f = realNets.find((n) => n.name === opts.network) ?? realNets.find((n) => n.id === opts.network || (opts.network!.length >= 4 && n.id.startsWith(opts.network!)));
-    if (!f) {
-      const pseudo = state.networks.find((n) => n.name === opts.network);
+    // Named like every network: name, id or unique id prefix (the view's rule, with did-you-mean).
+    const f = viewOf(state).resolveNetwork(opts.network);
+    if (PSEUDO_DRIVERS.has(f.driver) || f.configOnly) {
       throw new TopologyFilterError(
-        pseudo
-          ? `network ${opts.network} (driver ${pseudo.driver}) has no segment to draw; its containers show as network mode ${pseudo.driver === 'null' ? 'none' : 'host'} in the full graph`
-          : `no network named ${opts.network}`,
+        f.configOnly
+          ? `network ${f.name} is a config-only network; it has no segment to draw`
+          : `network ${f.name} (driver ${f.driver}) has no segment to draw; its containers show as network mode ${f.driver === 'null' ? 'none' : 'host'} in the full graph`,
       );
     }
     focus = f.name;

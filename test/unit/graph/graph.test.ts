@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildTopology, labelText, TopologyFilterError, type Topology } from '../../../src/analysis/topology.js';
+import { SubjectError } from '../../../src/model/view.js';
 import type { NetworkState, PortBinding, Snapshot } from '../../../src/model/types.js';
 import { renderDot } from '../../../src/report/graph-dot.js';
 import { renderMermaid } from '../../../src/report/graph-mermaid.js';
@@ -146,7 +147,8 @@ describe('graph: topology model', () => {
     expect(t.networks.map((n) => n.name)).toEqual(['shop_back']);
     expect(t.containers.map((c) => c.name).sort()).toEqual(['shop-api-1', 'shop-db-1', 'shop-web-1', 'shop-web-sidecar']);
     expect(t.endpoints.every((e) => e.network === t.networks[0]!.key)).toBe(true);
-    expect(() => buildTopology(example, { network: 'nope' })).toThrow(TopologyFilterError);
+    expect(() => buildTopology(example, { network: 'nope' })).toThrow(SubjectError);
+    expect(() => buildTopology(example, { network: 'shop_bak' })).toThrow(/did you mean "shop_back"/);
     expect(() => buildTopology(example, { network: 'host' })).toThrow(/has no segment to draw/);
   });
 });
@@ -307,7 +309,7 @@ describe('graph: CLI', () => {
     expect(existsSync(file) && readFileSync(file, 'utf8').startsWith('<?xml')).toBe(true);
     expect(JSON.parse(json.stdout)).toMatchObject({ origin: 'snapshot', focus: null, networks: expect.any(Array), containers: expect.any(Array), endpoints: expect.any(Array) });
     expect(bad.code).toBe(2);
-    expect(bad.stderr.split('\n')[0]).toBe('netsleuth: no network named nope');
+    expect(bad.stderr.split('\n')[0]).toBe('netsleuth: no network called "nope" in this state (did you mean "none"?)');
     expect(fmt.code).toBe(2);
     expect(unwritable.code).toBe(3);
     expect(unwritable.stderr).not.toMatch(/\n\s+at /);

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildTopology, labelText, TopologyFilterError, type Topology } from '../../../src/analysis/topology.js';
+import { buildTopology, labelText, type Topology } from '../../../src/analysis/topology.js';
 import { SubjectError } from '../../../src/model/view.js';
 import type { NetworkState, PortBinding, Snapshot } from '../../../src/model/types.js';
 import { renderDot } from '../../../src/report/graph-dot.js';

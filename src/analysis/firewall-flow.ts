@@ -4,6 +4,7 @@
 // ruleset. Pure: no I/O. Missing evidence makes the verdict `unknown` with the reason.
 
 import { InputError } from '../model/errors.js';
+import { checkPort } from '../model/port.js';
 import {
   compileRuleset,
   detectDockerDialect,
@@ -671,7 +672,6 @@ export function traceBuilt(input: StateInput, built: BuiltFlow, req: FlowRequest
 export function parsePortSpec(spec: string): { port: number; protocol: FlowProtocol } {
   const m = /^(\d{1,5})(?:\/(tcp|udp))?$/i.exec(spec.trim());
   if (!m) throw new InputError(`--port "${spec}" is not a port: use N/tcp or N/udp (e.g. 5432/tcp)`);
-  const port = Number(m[1]);
-  if (port < 1 || port > 65535) throw new InputError(`--port ${port} is out of range (1-65535)`);
+  const port = checkPort(Number(m[1]), '--port');
   return { port, protocol: (m[2]?.toLowerCase() ?? 'tcp') as FlowProtocol };
 }

@@ -15,7 +15,7 @@
 // first blocking stage on the path is flagged. `reachable` needs every stage to pass on evidence;
 // a stage that lacks evidence makes the verdict `unknown` naming it. Pure: no I/O.
 
-import { InputError } from '../model/errors.js';
+import { checkPort } from '../model/port.js';
 import type { AddressFamily, Container, Listener, Network } from '../model/types.js';
 import { type StateInput, type StateView, type Subject, type SubjectRef, asView, bareName } from '../model/view.js';
 import { canonicalAddr, isLoopback, parseAddr } from '../net/addr.js';
@@ -203,7 +203,7 @@ export function analyzeReach(input: StateInput, req: ReachRequest, ropts: ReachO
   const to: Subject = typeof req.to === 'string' ? view.resolve(req.to, { from: from.kind === 'container' ? from.container : null }) : req.to;
   const port = req.port ?? null;
   const protocol: ReachProtocol = port === null ? 'icmp' : (req.protocol ?? 'tcp');
-  if (port !== null && (port < 1 || port > 65535 || !Number.isInteger(port))) throw new InputError(`port ${port} is out of range (1-65535)`);
+  if (port !== null) checkPort(port);
 
   const hops: ReachHop[] = [];
   const reasons: ReachReason[] = [];

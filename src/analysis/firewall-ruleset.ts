@@ -15,14 +15,14 @@ import {
   type Ruleset,
 } from '../firewall/index.js';
 import { familyOf } from '../firewall/addr.js';
-import type { FirewallTrace, FlowCtState, FlowProtocol } from './firewall-flow.js';
+import type { FirewallTrace, FlowCtState, PortProtocol } from './firewall-flow.js';
 import type { LintJsonFinding } from '../report/firewall.js';
 
 export interface RulesetFlow {
   from: string;
   to: string;
   port: number;
-  protocol: FlowProtocol;
+  protocol: PortProtocol;
   ctState: FlowCtState;
   inIface?: string;
   outIface?: string;

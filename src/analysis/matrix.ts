@@ -338,7 +338,7 @@ export function analyzeMatrix(state: NetworkState, req: MatrixRequest = {}, opts
       let o = slot[key]!;
       if (o < 0) {
         walks++;
-        const r = analyzeReach(view, { from: containerSubject(members[i]!), to: containerSubject(members[j]!), port, protocol: protocol === 'icmp' ? 'tcp' : protocol }, { lean: true });
+        const r = analyzeReach(view, { from: containerSubject(members[i]!), to: containerSubject(members[j]!), port, protocol }, { lean: true });
         o = outcomes.push({ verdict: r.verdict, listening: r.listening, code: r.blocking[0]?.code ?? (r.verdict === 'unknown' ? (r.reasons[0]?.code ?? null) : null) }) - 1;
         slot[key] = o;
       }

@@ -4,6 +4,7 @@
 // ruleset. Pure: no I/O. Missing evidence makes the verdict `unknown` with the reason.
 
 import { InputError } from '../model/errors.js';
+import { checkPort } from '../model/port.js';
 import {
   compileRuleset,
   detectDockerDialect,
@@ -19,6 +20,7 @@ import {
   type NatStep,
   type Packet,
   type PacketView,
+  type PathKind,
   type Reason,
   type Ruleset,
   type TraceStep,
@@ -28,16 +30,24 @@ import { familyOf, inNet, parseAddr, parseCidr } from '../firewall/addr.js';
 import type { Container, Endpoint, Host, Network, NetworkState, Route } from '../model/types.js';
 import { type StateInput, type StateView, type Subject, asView, containerName, subjectFamily } from '../model/view.js';
 
-export type FlowProtocol = 'tcp' | 'udp';
+/** A protocol with ports. */
+export type { PortProtocol } from '../model/port.js';
+import type { PortProtocol } from '../model/port.js';
+/** What a flow carries: a TCP/UDP connection to a port, or an ICMP echo request (ping). */
+export type FlowProtocol = PortProtocol | 'icmp';
 export type FlowCtState = 'NEW' | 'ESTABLISHED' | 'RELATED' | 'INVALID';
 
 export interface FlowRequest {
   /** A subject (container, address, host), or its text, resolved by the state view. */
   from: string | Subject;
   to: string | Subject;
-  port: number;
+  /** The destination port (tcp, udp); null for ICMP, which has none. */
+  port: number | null;
+  /** `icmp`: an echo request (type 8; ICMPv6 128 on IPv6). */
   protocol: FlowProtocol;
   ctState?: FlowCtState;
+  /** The address family when neither side is an address (an address's own family wins). */
+  family?: Family;
 }
 
 /** One side of the flow, resolved against the model. */
@@ -63,7 +73,8 @@ export interface FlowPacket extends Packet {
 export interface FirewallTrace {
   from: FlowEnd;
   to: FlowEnd;
-  port: number;
+  /** null for ICMP. */
+  port: number | null;
   protocol: FlowProtocol;
   state: FlowCtState;
   family: Family;
@@ -349,6 +360,11 @@ export interface BuiltFlow {
   problem: { code: string; message: string } | null;
 }
 
+const ICMP_ECHO_REQUEST = 8;
+const ICMP_ECHO_REPLY = 0;
+const ICMPV6_ECHO_REQUEST = 128;
+const ICMPV6_ECHO_REPLY = 129;
+
 /** Build the packet netfilter sees for a flow. Throws InputError for unknown containers / bad specs. */
 export function buildFlow(input: StateInput, req: FlowRequest): BuiltFlow {
   const view = asView(input);
@@ -360,21 +376,23 @@ export function buildFlow(input: StateInput, req: FlowRequest): BuiltFlow {
   const famFrom = subjectFamily(fromSubject);
   const famTo = subjectFamily(toSubject);
   const explicitFam = famFrom ?? famTo;
-  const fam0: Family = explicitFam ?? 'ipv4';
+  const fam0: Family = explicitFam ?? req.family ?? 'ipv4';
   const src = resolveEnd(view, typeof req.from === 'string' ? { ...fromSubject, label: req.from } : fromSubject, fam0, null);
   const dst = resolveEnd(view, typeof req.to === 'string' ? { ...toSubject, label: req.to } : toSubject, fam0, null);
   if (famFrom && famTo && famFrom !== famTo) {
     throw new InputError(`--from ${src.end.spec} and --to ${dst.end.spec} are of different address families`);
   }
   let family = fam0;
-  if (!explicitFam) {
+  if (!explicitFam && !req.family) {
     // Two containers without IPv4 (IPv6-only networks): use IPv6.
     const has4 = (r: Resolved) => !r.container || isHostNet(r) || r.endpoints.some((e) => e.ep.ipv4);
     if (!has4(src) || !has4(dst)) family = 'ipv6';
   }
   const ct = req.ctState ?? 'NEW';
   const notes: string[] = [];
-  const base = { family, protocol: req.protocol, sport: null, dport: req.port, ctState: ct } as const;
+  const base = req.protocol === 'icmp'
+    ? ({ family, protocol: family === 'ipv4' ? 'icmp' : 'icmpv6', sport: null, dport: null, icmpType: family === 'ipv4' ? ICMP_ECHO_REQUEST : ICMPV6_ECHO_REQUEST, icmpCode: 0, ctState: ct } as const)
+    : ({ family, protocol: req.protocol, sport: null, dport: req.port, ctState: ct } as const);
   const ret = (packet: FlowPacket | null, problem: BuiltFlow['problem'] = null): BuiltFlow => ({ from: src.end, to: dst.end, family, packet, problem });
   try {
     checkContainer(src, 'source');
@@ -472,6 +490,60 @@ export function buildFlow(input: StateInput, req: FlowRequest): BuiltFlow {
     if (e instanceof FlowError) return ret(null, { code: e.code, message: e.message });
     throw e;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The reply
+
+/**
+ * The reply of a connection, as netfilter sees it (ESTABLISHED): derived from the request and
+ * from where the NEW packet finally went (its trace's post-NAT packet). Source and destination
+ * swap, and so do the ports (the reply comes from the port the request was DNATed to); an ICMP
+ * echo request is answered by an echo reply (type 0; ICMPv6 129). The reply comes in where the
+ * request went out: on the bridge of the container a DNAT sent it to, else by the route to the
+ * address it was sent to (a host address: it is locally generated); it leaves where the request
+ * came in. Null when there is no request packet, or when the host talks to itself (the reply
+ * stays on lo).
+ */
+export function replyFlow(input: StateInput, built: BuiltFlow, trace: FirewallTrace | null): BuiltFlow | null {
+  const p = built.packet;
+  if (!p) return null;
+  const view = asView(input);
+  const family = built.family;
+  const final = trace?.finalPacket ?? null;
+  const src = final?.dst ?? p.dst;
+  const icmp = p.protocol === 'icmp' || p.protocol === 'icmpv6';
+  const sport = icmp ? null : (final?.dport ?? p.dport ?? null);
+  const notes: string[] = [];
+  let inIface = p.outIface ?? null;
+  let fromLocal = p.dstLocal === true;
+  if (src !== p.dst) {
+    // Translated: the reply comes from where the DNAT sent the request.
+    const r = hostFacts(view.host(), view.state).route(src, family);
+    const bridge = view.containerByAddress(src)?.endpoints.map((e) => view.networkOf(e)).find((n) => n?.bridgeName)?.bridgeName ?? null;
+    inIface = bridge ?? r?.outIface ?? null;
+    fromLocal = r?.local === true;
+    notes.push(`the request was translated to ${src}: the reply comes from there${bridge ? ` (in on its bridge ${bridge})` : ''}`);
+  }
+  if (p.srcLocal && fromLocal) return null;
+  const path: PathKind = fromLocal ? 'output' : p.srcLocal ? 'input' : 'forward';
+  notes.push(`the reply of ${p.src} → ${p.dst}: ${path === 'output' ? 'locally generated' : `in on ${inIface ?? 'an unknown interface'}`}, ${p.srcLocal ? 'delivered to the host' : `out on ${p.inIface ?? 'an unknown interface'}`}`);
+  const packet: FlowPacket = {
+    ...p,
+    src,
+    dst: p.src,
+    sport,
+    dport: p.sport ?? null,
+    ctState: 'ESTABLISHED',
+    inIface: fromLocal ? null : inIface,
+    outIface: p.srcLocal ? null : (p.inIface ?? null),
+    path,
+    srcLocal: fromLocal,
+    dstLocal: p.srcLocal === true,
+    notes,
+  };
+  if (icmp) Object.assign(packet, { icmpType: family === 'ipv4' ? ICMP_ECHO_REPLY : ICMPV6_ECHO_REPLY, icmpCode: 0 });
+  return { from: built.to, to: built.from, family, packet, problem: null };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -634,12 +706,16 @@ function evalOptions(state: NetworkState, host: Host | null, hr: HostRuleset, fa
 /** The whole analysis: resolve, build the packet, evaluate against the host's captured ruleset. */
 export function traceFlow(input: StateInput, req: FlowRequest): FirewallTrace {
   const view = asView(input);
+  if (req.protocol !== 'icmp') {
+    if (req.port === null) throw new InputError(`a ${req.protocol} flow needs a port`);
+    checkPort(req.port);
+  }
   return traceBuilt(view, buildFlow(view, req), req);
 }
 
 /**
- * Evaluate an already built flow against the host's captured ruleset. `reach` uses it to
- * evaluate packets it shapes itself (ICMP echo, the reply of a connection).
+ * Evaluate an already built flow against the host's captured ruleset: a request from buildFlow,
+ * one `reach` reshapes (the host to its own address), or a reply from replyFlow.
  */
 export function traceBuilt(input: StateInput, built: BuiltFlow, req: FlowRequest, how: { explain?: boolean } = {}): FirewallTrace {
   const view = asView(input);
@@ -665,13 +741,4 @@ export function traceBuilt(input: StateInput, built: BuiltFlow, req: FlowRequest
     }
   }
   return t;
-}
-
-/** Parse `N/tcp`, `N/udp` or `N` (tcp). Throws InputError with a one-line reason. */
-export function parsePortSpec(spec: string): { port: number; protocol: FlowProtocol } {
-  const m = /^(\d{1,5})(?:\/(tcp|udp))?$/i.exec(spec.trim());
-  if (!m) throw new InputError(`--port "${spec}" is not a port: use N/tcp or N/udp (e.g. 5432/tcp)`);
-  const port = Number(m[1]);
-  if (port < 1 || port > 65535) throw new InputError(`--port ${port} is out of range (1-65535)`);
-  return { port, protocol: (m[2]?.toLowerCase() ?? 'tcp') as FlowProtocol };
 }

@@ -17,13 +17,13 @@ import {
   type Ruleset,
 } from '../firewall/index.js';
 import { familyOf } from '../firewall/addr.js';
-import type { FirewallTrace, FlowCtState, FlowProtocol } from './firewall-flow.js';
+import type { FirewallTrace, FlowCtState, PortProtocol } from './firewall-flow.js';
 
 export interface RulesetFlow {
   from: string;
   to: string;
   port: number;
-  protocol: FlowProtocol;
+  protocol: PortProtocol;
   ctState: FlowCtState;
   inIface?: string;
   outIface?: string;

@@ -72,7 +72,7 @@ type Outcome = Pick<GateResult, 'status' | 'message' | 'evidence'>;
 function checkReach(cx: Ctx, e: ReachExpectation): Outcome {
   let r;
   try {
-    r = analyzeReach(cx.state, { from: e.from, to: e.to, port: e.port, protocol: e.protocol === 'icmp' ? undefined : e.protocol });
+    r = analyzeReach(cx.state, { from: e.from, to: e.to, port: e.port, protocol: e.protocol });
   } catch (err) {
     // An unknown container is a fact about this state (it is gone, or renamed), not a policy error.
     if (err instanceof NetsleuthError) return { status: 'fail', message: err.message, evidence: [] };

@@ -19,6 +19,7 @@ import { ephemeralRepresentative } from './ephemeral.js';
 import { hostRuleset } from './firewall-flow.js';
 import { type Listening, type ReachVerdict, analyzeReach } from './reach.js';
 import { type Subject, bareName, viewOf } from '../model/view.js';
+import { checkPort } from '../model/port.js';
 
 const containerSubject = (c: Container): Subject => ({ kind: 'container', label: c.name, container: c, matchedBy: 'id' });
 
@@ -278,7 +279,7 @@ function nsIdentity(state: NetworkState, c: Container): string {
 
 export function analyzeMatrix(state: NetworkState, req: MatrixRequest = {}, opts: { exhaustive?: boolean } = {}): MatrixResult {
   const view = viewOf(state);
-  const port = req.port ?? null;
+  const port = req.port === undefined || req.port === null ? null : checkPort(req.port);
   const protocol = port === null ? 'icmp' : (req.protocol ?? 'tcp');
   let net: { id: string; name: string } | null = null;
   if (req.network) {
@@ -337,7 +338,7 @@ export function analyzeMatrix(state: NetworkState, req: MatrixRequest = {}, opts
       let o = slot[key]!;
       if (o < 0) {
         walks++;
-        const r = analyzeReach(view, { from: containerSubject(members[i]!), to: containerSubject(members[j]!), port, protocol: protocol === 'icmp' ? 'tcp' : protocol }, { lean: true });
+        const r = analyzeReach(view, { from: containerSubject(members[i]!), to: containerSubject(members[j]!), port, protocol }, { lean: true });
         o = outcomes.push({ verdict: r.verdict, listening: r.listening, code: r.blocking[0]?.code ?? (r.verdict === 'unknown' ? (r.reasons[0]?.code ?? null) : null) }) - 1;
         slot[key] = o;
       }

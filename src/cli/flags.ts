@@ -5,9 +5,9 @@
 import { Flags } from '@oclif/core';
 import { InputError } from '../model/errors.js';
 import { SEVERITIES, type Severity } from '../model/finding.js';
-import { parsePortNumber, parsePortSpec, type PortSpec } from '../model/port-spec.js';
+import { parsePortNumber, parsePortSpec, type PortSpec } from '../model/port.js';
 
-export type { PortSpec } from '../model/port-spec.js';
+export type { PortSpec } from '../model/port.js';
 
 /**
  * A parse() that refuses an empty or blank value. `--snapshot "$SNAP"` with SNAP unset must not

@@ -52,12 +52,12 @@ function clip(text: string, n: number): string {
 
 export function renderTrace(t: FirewallTrace, sourceLabel: string, opts: { all?: boolean; width?: number } = {}): string {
   const out: string[] = [];
-  out.push(sanitize(`firewall trace: ${endText(t.from)} → ${endText(t.to)}  ${t.port}/${t.protocol} ${t.state}`));
+  out.push(sanitize(`firewall trace: ${endText(t.from)} → ${endText(t.to)}  ${t.port === null ? t.protocol : `${t.port}/${t.protocol}`} ${t.state}`));
   out.push(sanitize(`source: ${sourceLabel}${t.rulesetSource ? ` (${t.rulesetSource}${t.dialect ? `, Docker layout: ${t.dialect.dialect}` : ''})` : ''}`));
   if (t.packet) {
     const p = t.packet;
     const ifs = p.path === 'output' ? `out ${p.outIface ?? '?'}` : p.path === 'input' ? `in ${p.inIface ?? '?'}` : `in ${p.inIface ?? '?'} → out ${p.outIface ?? '?'}`;
-    out.push(sanitize(`packet: ${p.path}, ${ifs}, ${p.src} → ${p.dst}:${p.dport} ${p.protocol} (${p.ctState})`));
+    out.push(sanitize(`packet: ${p.path}, ${ifs}, ${p.src} → ${p.dst}${p.dport !== null && p.dport !== undefined ? `:${p.dport}` : ''} ${p.protocol} (${p.ctState})`));
     for (const n of p.notes) out.push(sanitize(`  ${n}`));
   }
   out.push('');

@@ -18,6 +18,7 @@ import type {
   Policy,
   ReachExpectation,
 } from '../model/policy.js';
+import { PORT_MAX, PORT_MIN, validPort } from '../model/port.js';
 import { ComposeError, parseYamlOrJson, type YamlNode } from './compose.js';
 
 export class PolicyError extends InputError {
@@ -79,7 +80,7 @@ class Reader {
   port(text: string, line: number, what: string): number {
     if (!/^\d{1,5}$/.test(text)) this.fail(line, `${what}: "${text}" is not a port number`);
     const p = Number(text);
-    if (p < 1 || p > 65535) this.fail(line, `${what}: port ${p} is out of range (1-65535)`);
+    if (!validPort(p)) this.fail(line, `${what}: port ${p} is out of range (${PORT_MIN}-${PORT_MAX})`);
     return p;
   }
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../../src/cli/errors.js';
 import { unwrapFlagParse, wantsJson } from '../../../src/cli/base.js';
-import { parsePortNumber, parsePortSpec } from '../../../src/model/port-spec.js';
+import { parsePortNumber, parsePortSpec } from '../../../src/model/port.js';
 import { openSource } from '../../../src/sources/open.js';
 import { EXAMPLE, expectOneLineError, runCli } from '../../support/cli.js';
 import { startFakeEngine, type FakeEngine } from '../../support/fake-engine.js';

@@ -4,7 +4,8 @@
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildFlow, hostFacts, parsePortSpec, traceFlow } from '../../../src/analysis/firewall-flow.js';
+import { buildFlow, hostFacts, traceFlow } from '../../../src/analysis/firewall-flow.js';
+import { parsePortSpec } from '../../../src/model/port.js';
 import { InputError } from '../../../src/cli/errors.js';
 import type { Snapshot } from '../../../src/model/types.js';
 import { EXAMPLE } from '../../support/cli.js';

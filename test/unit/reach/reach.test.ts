@@ -89,6 +89,25 @@ describe('reach on the bundled example', () => {
     expect(r.hops.filter((h) => h.stage === 'return').length).toBeGreaterThan(0);
   });
 
+  it('ICMP is a protocol of its own in the request: no port; a port with icmp is bad input', () => {
+    const r = analyzeReach(ex, { from: 'shop-web-1', to: 'shop-cache-1', protocol: 'icmp' });
+    expect(r).toMatchObject({ protocol: 'icmp', port: null, verdict: 'reachable', listening: true });
+    expect(r).toEqual(reach(ex, 'shop-web-1', 'shop-cache-1', null));
+    expect(() => analyzeReach(ex, { from: 'shop-web-1', to: 'shop-cache-1', port: 80, protocol: 'icmp' })).toThrow(InputError);
+    expect(() => reach(ex, 'shop-web-1', 'shop-cache-1', 0)).toThrow('port 0 is out of range (1-65535)');
+  });
+
+  it('the host to its own IPv6 addresses: an IPv6 packet over lo, walked by the ip6tables ruleset', () => {
+    for (const to of ['::1', 'fd00::2']) {
+      const r = reach(ex, 'host', to, 6379);
+      expect(r.family).toBe('ipv6');
+      expect(r.verdict).toBe('reachable');
+      expect(r.destination).toMatchObject({ kind: 'host', address: to, port: 6379 });
+      expect(r.hops.map((h) => h.stage)).toEqual(['firewall', 'namespace', 'firewall', 'listener']);
+    }
+    expect(reach(ex, 'node-exporter', '::1', null)).toMatchObject({ protocol: 'icmp', family: 'ipv6', verdict: 'reachable', listening: true });
+  });
+
   it('unknown names are bad input', () => {
     expect(() => reach(ex, 'no-such', 'host', 80)).toThrow(InputError);
   });

@@ -540,7 +540,7 @@ function explainDockerName(
       continue;
     }
     const shared = h.networks.filter((n) => mine.has(n));
-    const sharedUser = shared.filter((n) => isUserDefined(state.networks.find((x) => x.name === n) ?? null, { networkName: n } as never));
+    const sharedUser = shared.filter((n) => isUserDefined(viewOf(state).network(null, n), { networkName: n } as never));
     if (sharedUser.length === 0) {
       if (shared.length) {
         reasons.push({ code: 'DEFAULT_BRIDGE_NO_DNS', severity: 'error', message: `${owner.name} and ${h.container.name} share only the default bridge, which has no name resolution; use a user-defined network` });

@@ -3,6 +3,7 @@
 // what could not run for lack of evidence. The producers are the existing analyses (ports,
 // firewall lint, routes, DNS) plus the state checks in state-checks.ts. Pure.
 
+import { viewOf } from '../../model/view.js';
 import type { NetworkState } from '../../model/types.js';
 import { analyzePorts } from '../ports.js';
 import { routeFindings } from '../route-findings.js';
@@ -83,7 +84,7 @@ function routesWithGaps(state: NetworkState): StateCheckResult {
   }
   const noNetns = state.containers.filter((c) => c.running && (c.networkMode.kind === 'network' || c.networkMode.kind === 'default') && c.netns.status === 'unavailable');
   if (noNetns.length) {
-    gaps.push({ check: 'MISSING_DEFAULT_ROUTE, MTU_MISMATCH', host: state.hosts[0]?.name ?? 'host', section: 'containers[].netns', reason: `not captured for ${noNetns.length} running container(s) (${noNetns.slice(0, 5).map((c) => c.name).join(', ')}${noNetns.length > 5 ? ', ...' : ''})` });
+    gaps.push({ check: 'MISSING_DEFAULT_ROUTE, MTU_MISMATCH', host: viewOf(state).host()?.name ?? 'host', section: 'containers[].netns', reason: `not captured for ${noNetns.length} running container(s) (${noNetns.slice(0, 5).map((c) => c.name).join(', ')}${noNetns.length > 5 ? ', ...' : ''})` });
   }
   return { findings: routeFindings(state), gaps };
 }
@@ -92,7 +93,7 @@ function dnsWithGaps(state: NetworkState): StateCheckResult {
   const gaps: Gap[] = [];
   const noRc = state.containers.filter((c) => c.running && c.networkMode.kind !== 'container' && c.resolvConf.status === 'unavailable');
   if (noRc.length) {
-    gaps.push({ check: 'HOST_STUB_RESOLVER, DNS_RESOLVER_UNREACHABLE, EMBEDDED_DNS_ABSENT, EMBEDDED_NO_UPSTREAM, DNS_PUBLIC_FALLBACK, NDOTS_EXPANSION', host: state.hosts[0]?.name ?? 'host', section: 'containers[].resolvConf', reason: `not captured for ${noRc.length} running container(s) (${noRc.slice(0, 5).map((c) => c.name).join(', ')}${noRc.length > 5 ? ', ...' : ''})` });
+    gaps.push({ check: 'HOST_STUB_RESOLVER, DNS_RESOLVER_UNREACHABLE, EMBEDDED_DNS_ABSENT, EMBEDDED_NO_UPSTREAM, DNS_PUBLIC_FALLBACK, NDOTS_EXPANSION', host: viewOf(state).host()?.name ?? 'host', section: 'containers[].resolvConf', reason: `not captured for ${noRc.length} running container(s) (${noRc.slice(0, 5).map((c) => c.name).join(', ')}${noRc.length > 5 ? ', ...' : ''})` });
   }
   return { findings: dnsChecks(state), gaps };
 }

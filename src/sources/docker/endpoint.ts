@@ -5,16 +5,12 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
 import { InputError } from '../../model/errors.js';
+import { isLoopback } from '../../net/addr.js';
 
 export const DEFAULT_SOCKET = '/var/run/docker.sock';
 export const DEFAULT_CONTEXT = 'default';
-
-// BlockList normalizes spellings (0:0::1, ::ffff:127.0.0.1) that a string compare would miss.
-const LOOPBACK = new BlockList();
-LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
-LOOPBACK.addAddress('::1', 'ipv6');
 
 export interface DockerTls {
   ca: Buffer | null;
@@ -188,7 +184,7 @@ function parseHost(input: string, tlsOpts: EnvTls, context: string | null, origi
     port,
     tls,
     context,
-    isLocal: isLoopback(hostname),
+    isLocal: isLoopbackHost(hostname),
   };
 }
 
@@ -223,12 +219,11 @@ function splitHostPort(rest: string, bad: (why: string) => InputError): { hostna
   return { hostname, port };
 }
 
-export function isLoopback(hostname: string): boolean {
+/** A daemon URL's hostname that stays on this machine: localhost names, or a loopback address (src/net/addr.ts). */
+export function isLoopbackHost(hostname: string): boolean {
   const h = hostname.toLowerCase();
   if (h === 'localhost' || h.endsWith('.localhost')) return true;
-  const family = isIP(h);
-  if (family === 0) return false;
-  return LOOPBACK.check(h, family === 4 ? 'ipv4' : 'ipv6');
+  return isLoopback(h);
 }
 
 /** One-line description used in messages: the URL plus the context it came from. */

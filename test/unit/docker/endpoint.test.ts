@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EXIT, InputError, exitCodeOf } from '../../../src/cli/errors.js';
-import { describeEndpoint, isLoopback, resolveEndpoint } from '../../../src/sources/docker/endpoint.js';
+import { describeEndpoint, isLoopbackHost, resolveEndpoint } from '../../../src/sources/docker/endpoint.js';
 
 let cfg: string;
 
@@ -168,15 +168,15 @@ describe('host parsing', () => {
   });
 
   it('classifies loopback addresses', () => {
-    expect(isLoopback('127.0.0.1')).toBe(true);
-    expect(isLoopback('127.200.0.9')).toBe(true);
-    expect(isLoopback('::1')).toBe(true);
-    expect(isLoopback('0:0:0:0:0:0:0:1')).toBe(true);
-    expect(isLoopback('::ffff:127.0.0.1')).toBe(true);
-    expect(isLoopback('LOCALHOST')).toBe(true);
-    expect(isLoopback('10.0.0.1')).toBe(false);
-    expect(isLoopback('128.0.0.1')).toBe(false);
-    expect(isLoopback('localhost.example.com')).toBe(false);
+    expect(isLoopbackHost('127.0.0.1')).toBe(true);
+    expect(isLoopbackHost('127.200.0.9')).toBe(true);
+    expect(isLoopbackHost('::1')).toBe(true);
+    expect(isLoopbackHost('0:0:0:0:0:0:0:1')).toBe(true);
+    expect(isLoopbackHost('::ffff:127.0.0.1')).toBe(true);
+    expect(isLoopbackHost('LOCALHOST')).toBe(true);
+    expect(isLoopbackHost('10.0.0.1')).toBe(false);
+    expect(isLoopbackHost('128.0.0.1')).toBe(false);
+    expect(isLoopbackHost('localhost.example.com')).toBe(false);
   });
 });
 

@@ -9,7 +9,7 @@
 
 import { worstFirst, type Finding } from '../model/finding.js';
 import type { PlannedBinding, PortProtocol as Protocol } from '../model/plan.js';
-import { DEFAULT_EPHEMERAL, viewOf } from '../model/view.js';
+import { DEFAULT_EPHEMERAL, type StateView, viewOf } from '../model/view.js';
 import type { Container, Host, Listener, NetworkState, PortBinding } from '../model/types.js';
 import { addressesOverlap, canonical, familyOf, formatHostPort, intersection, isLoopback, isWildcard, type OverlapContext } from './ports-addr.js';
 
@@ -122,33 +122,79 @@ function bindingText(b: PortBinding): string {
 }
 
 export function analyzePorts(state: NetworkState, opts: PortsOptions = {}): PortsResult {
-  const claims: Claim[] = [];
-  const findings: Finding[] = [];
-  const notes: string[] = [];
-  const hosts = new Map<string, Host>(state.hosts.map((h) => [h.id, h]));
-  const firstHostId = state.hosts[0]?.id ?? 'host';
+  const run = newRun(state);
+  // Who claims which host ports: containers (bindings in effect, or configured when stopped),
+  // host processes and host-network containers (listeners), and planned Compose services.
+  containerClaims(run);
+  hostListenerClaims(run);
+  plannedClaims(run, opts.planned ?? []);
+  const { claims, findings, notes } = run;
+
+  // ---- overlap
+  const conflicts = findConflicts(claims, run.ctxOf, run.portKey);
+  for (const cf of conflicts) findings.push(...conflictFindings(cf));
+
+  // ---- per-binding findings
+  // IPv4 claims first, so a dual-stack binding is described by its 0.0.0.0 half.
+  const ordered = [...claims].sort((a, b) => familyRank(a.c.hostIp) - familyRank(b.c.hostIp));
+  bindingFindings(state, ordered, run.ephemeralByHost, findings, run.missingNetns);
+  hostNotes(run);
+
+  findings.sort((a, b) => worstFirst(a, b) || a.code.localeCompare(b.code));
+  const count: Record<ClaimantKind, number> = { container: 0, 'host-network-container': 0, 'host-process': 0, planned: 0 };
+  for (const x of claims) count[x.c.kind]++;
+  return { conflicts, findings, notes, claims: count };
+}
+
+// ---------------------------------------------------------------------------------------------
+// One run of the analysis: the claims and findings it collects, and the per-host facts it reads.
+
+interface PortsRun {
+  state: NetworkState;
+  view: StateView;
+  claims: Claim[];
+  findings: Finding[];
+  notes: string[];
+  /** Running containers whose namespace sockets were not captured (listener check skipped). */
+  missingNetns: string[];
+  ephemeralByHost: Map<string, { range: [number, number]; known: boolean }>;
+  ctxOf: (hostId: string) => OverlapContext;
+  /** Numeric bucket keys (host, protocol, port): no string building in the hot loops. */
+  portKey: (hostId: string, protocol: Protocol, port: number) => number;
+}
+
+function newRun(state: NetworkState): PortsRun {
+  const view = viewOf(state);
   const ctxByHost = new Map<string, OverlapContext>();
   const ephemeralByHost = new Map<string, { range: [number, number]; known: boolean }>();
   for (const h of state.hosts) {
-    const sys = h.sysctls.status !== 'unavailable' ? h.sysctls.value ?? {} : {};
-    ctxByHost.set(h.id, { bindv6only: sys['net.ipv6.bindv6only'] === '1' });
-    ephemeralByHost.set(h.id, viewOf(state).ephemeralRange(h));
+    ctxByHost.set(h.id, { bindv6only: view.sysctl(h, 'net.ipv6.bindv6only') === '1' });
+    ephemeralByHost.set(h.id, view.ephemeralRange(h));
   }
-  const ctxOf = (hostId: string): OverlapContext => ctxByHost.get(hostId) ?? { bindv6only: false };
-  // Numeric bucket keys (host, protocol, port): no string building in the hot loops.
   const hostIndex = new Map<string, number>();
-  const portKey = (hostId: string, protocol: Protocol, port: number): number => {
-    let h = hostIndex.get(hostId);
-    if (h === undefined) hostIndex.set(hostId, (h = hostIndex.size));
-    return (h * 4 + PROTO_INDEX[protocol]) * 65536 + port;
+  return {
+    state,
+    view,
+    claims: [],
+    findings: [],
+    notes: [],
+    missingNetns: [],
+    ephemeralByHost,
+    ctxOf: (hostId) => ctxByHost.get(hostId) ?? { bindv6only: false },
+    portKey: (hostId, protocol, port) => {
+      let h = hostIndex.get(hostId);
+      if (h === undefined) hostIndex.set(hostId, (h = hostIndex.size));
+      return (h * 4 + PROTO_INDEX[protocol]) * 65536 + port;
+    },
   };
+}
 
-  const containerOwner = (c: Container) => `container:${c.id}`;
-  const composeOf = (c: Container) => (c.compose ? `${c.compose.project}/${c.compose.service}` : null);
+const containerOwner = (c: Container) => `container:${c.id}`;
+const composeOf = (c: Container) => (c.compose ? `${c.compose.project}/${c.compose.service}` : null);
 
-  // ---- container bindings -------------------------------------------------------------------
-  const netsInternal = new Map(state.networks.map((n) => [n.name, n.internal]));
-  const missingNetns: string[] = [];
+/** Container bindings: in effect for running containers, configured (fixed ports) for stopped ones; ignored publishing is a finding. */
+function containerClaims(run: PortsRun): void {
+  const { state, claims, findings, view } = run;
   for (const ct of state.containers) {
     const mode = ct.networkMode.kind;
     if (mode === 'host' || mode === 'container' || mode === 'none') {
@@ -176,7 +222,7 @@ export function analyzePorts(state: NetworkState, opts: PortsOptions = {}): Port
     const fixed = new Set(ct.portBindings.filter((b) => b.hostPort !== null).map((b) => `${b.containerPort}/${b.protocol}`));
     if (ct.running) {
       if (ct.publishedPorts.length === 0 && ct.portBindings.length > 0) {
-        const internal = ct.endpoints.filter((e) => netsInternal.get(e.networkName)).map((e) => e.networkName);
+        const internal = ct.endpoints.filter((e) => view.networkOf(e)?.internal).map((e) => e.networkName);
         findings.push({
           code: 'PUBLISH_NOT_IN_EFFECT',
           severity: 'warning',
@@ -207,34 +253,37 @@ export function analyzePorts(state: NetworkState, opts: PortsOptions = {}): Port
       });
     }
   }
+}
 
-  function mkContainerClaim(ct: Container, b: PortBinding, active: boolean, evidence: string, random: boolean): Claim {
-    const ip = canonical(b.hostIp);
-    return {
-      c: {
-        kind: 'container',
-        name: ct.name,
-        id: ct.id,
-        hostId: ct.hostId,
-        hostIp: ip,
-        hostPort: b.hostPort!,
-        hostPortEnd: b.hostPortEnd,
-        protocol: b.protocol,
-        containerPort: b.containerPort,
-        active,
-        state: ct.state,
-        process: null,
-        evidence,
-      },
-      owner: containerOwner(ct),
-      compose: composeOf(ct),
-      start: b.hostPort!,
-      end: b.hostPortEnd ?? b.hostPort!,
-      random,
-    };
-  }
+function mkContainerClaim(ct: Container, b: PortBinding, active: boolean, evidence: string, random: boolean): Claim {
+  const ip = canonical(b.hostIp);
+  return {
+    c: {
+      kind: 'container',
+      name: ct.name,
+      id: ct.id,
+      hostId: ct.hostId,
+      hostIp: ip,
+      hostPort: b.hostPort!,
+      hostPortEnd: b.hostPortEnd,
+      protocol: b.protocol,
+      containerPort: b.containerPort,
+      active,
+      state: ct.state,
+      process: null,
+      evidence,
+    },
+    owner: containerOwner(ct),
+    compose: composeOf(ct),
+    start: b.hostPort!,
+    end: b.hostPortEnd ?? b.hostPort!,
+    random,
+  };
+}
 
-  // ---- host listeners -----------------------------------------------------------------------
+/** Host listeners: host processes and host-network containers holding ports (a docker-proxy on a binding is the binding itself). */
+function hostListenerClaims(run: PortsRun): void {
+  const { state, claims, findings, notes, view, portKey } = run;
   const hostModeByPid = new Map<string, Container>();
   for (const ct of state.containers) {
     if (ct.networkMode.kind === 'host' && ct.running && ct.pid) hostModeByPid.set(`${ct.hostId}:${ct.pid}`, ct);
@@ -312,7 +361,7 @@ export function analyzePorts(state: NetworkState, opts: PortsOptions = {}): Port
   // Host-network containers: their namespace is the host's; attribute sockets of their own pid.
   for (const ct of state.containers) {
     if (ct.networkMode.kind !== 'host' || !ct.running || ct.netns.status === 'unavailable' || !ct.netns.value) continue;
-    const h = hosts.get(ct.hostId);
+    const h = view.host(ct);
     if (!h) continue;
     ct.netns.value.listeners.forEach((l, i) => {
       if (l.process && ct.pid && l.process.pid === ct.pid) addListener(h, l, `containers[${ct.name}].netns.listeners[${i}]`);
@@ -321,18 +370,21 @@ export function analyzePorts(state: NetworkState, opts: PortsOptions = {}): Port
   if (assumedProxy > 0) {
     notes.push(`${assumedProxy} host listener(s) with no known process sit exactly on a published binding; taken to be docker-proxy for that binding`);
   }
+}
 
-  // ---- planned compose bindings -------------------------------------------------------------
-  for (const p of opts.planned ?? []) {
+/** Planned Compose bindings (ports --compose): claims on the host they will land on. */
+function plannedClaims(run: PortsRun, planned: readonly PlannedBinding[]): void {
+  const hostId = run.state.hosts[0]?.id ?? 'host';
+  for (const p of planned) {
     if (p.hostPort === null) continue;
     const ips = p.hostIp === '' ? ['0.0.0.0', '::'] : [canonical(p.hostIp)];
     for (const ip of ips) {
-      claims.push({
+      run.claims.push({
         c: {
           kind: 'planned',
           name: `${p.project}/${p.service}`,
           id: null,
-          hostId: firstHostId,
+          hostId,
           hostIp: ip,
           hostPort: p.hostPort,
           hostPortEnd: p.hostPortEnd,
@@ -351,15 +403,11 @@ export function analyzePorts(state: NetworkState, opts: PortsOptions = {}): Port
       });
     }
   }
+}
 
-  // ---- overlap ------------------------------------------------------------------------------
-  const conflicts = findConflicts(claims, ctxOf, portKey);
-  for (const cf of conflicts) findings.push(...conflictFindings(cf));
-
-  // ---- per-binding findings -----------------------------------------------------------------
-  // IPv4 claims first, so a dual-stack binding is described by its 0.0.0.0 half.
-  const ordered = [...claims].sort((a, b) => familyRank(a.c.hostIp) - familyRank(b.c.hostIp));
-  bindingFindings(state, ordered, ephemeralByHost, findings, missingNetns);
+/** What the run could not check: container sockets not captured, an assumed ephemeral range, swarm ingress ports. */
+function hostNotes(run: PortsRun): void {
+  const { state, claims, findings, notes, missingNetns, ephemeralByHost } = run;
   if (missingNetns.length) {
     findings.push({
       code: 'EVIDENCE_MISSING',
@@ -389,11 +437,6 @@ export function analyzePorts(state: NetworkState, opts: PortsOptions = {}): Port
       });
     }
   }
-
-  findings.sort((a, b) => worstFirst(a, b) || a.code.localeCompare(b.code));
-  const count: Record<ClaimantKind, number> = { container: 0, 'host-network-container': 0, 'host-process': 0, planned: 0 };
-  for (const x of claims) count[x.c.kind]++;
-  return { conflicts, findings, notes, claims: count };
 }
 
 // ------------------------------------------------------------------------------------------------

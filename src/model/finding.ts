@@ -30,7 +30,7 @@ export function countBySeverity(items: readonly { severity: Severity }[]): Recor
   return c;
 }
 
-/** A finding (DESIGN.md doctor JSON shape): a stable code with a page in docs/findings/. */
+/** A finding (the doctor JSON shape, docs/doctor.md): a stable code with a page in docs/findings/. */
 export interface Finding {
   code: string;
   severity: Severity;

@@ -1,5 +1,5 @@
-// The one writer for every file netsleuth writes (snapshots, graph -o, reports): DESIGN.md, "CLI
-// contract". A regular file is replaced atomically: a temp file with a short random name beside
+// The one writer for every file netsleuth writes (snapshots, graph -o, reports): docs/cli.md,
+// "Files netsleuth writes". A regular file is replaced atomically: a temp file with a short random name beside
 // the target, created exclusively (O_CREAT|O_EXCL|O_NOFOLLOW, so it never opens a planted
 // symlink), written, fsynced, renamed over the target, and the directory fsynced. A reader sees
 // the old file or the complete new one, never half of it; an error or Ctrl-C leaves no temp.

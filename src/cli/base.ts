@@ -5,6 +5,7 @@ import { Command, Flags, Errors } from '@oclif/core';
 import { EXIT, GateFailure, NetsleuthError, exitCodeOf } from './errors.js';
 import { atLeast, type Severity } from '../model/finding.js';
 import { outputMode, type OutputMode } from './output.js';
+import { termFor, type Term } from '../report/term.js';
 import { nonEmpty } from './flags.js';
 import type { OpenedSource, OpenOptions, SourceFlags } from '../sources/open.js';
 
@@ -86,6 +87,11 @@ export abstract class NetsleuthCommand extends Command {
     if (format === 'table') throw new GateFailure(msg);
     process.stderr.write(`netsleuth: ${msg}\n`);
     process.exitCode = EXIT.gateFailed;
+  }
+
+  /** The terminal a human report is drawn for: width (COLUMNS, the TTY, else 80), colour, detail. */
+  protected term(opts: { verbose?: boolean } = {}): Term {
+    return termFor({ json: this.mode.json, verbose: opts.verbose });
   }
 
   protected printJson(value: unknown): void {

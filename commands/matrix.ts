@@ -79,7 +79,7 @@ export default class Matrix extends NetsleuthCommand {
     if (flags.json) this.printJson(m);
     else {
       const { renderMatrix } = await import('../src/report/matrix.js');
-      this.print(renderMatrix(m, { limit: flags.limit }));
+      this.print(renderMatrix(m, { limit: flags.limit, term: this.term() }));
     }
   }
 }

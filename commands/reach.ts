@@ -3,6 +3,10 @@ import { NetsleuthCommand, jsonFlag, sourceFlags } from '../src/cli/base.js';
 import { EXIT, GateFailure, InputError } from '../src/cli/errors.js';
 import { portFlag } from '../src/cli/flags.js';
 import { interruptSignal, probeFlags } from '../src/cli/probe-flags.js';
+import type { Expectation } from '../src/analysis/reach.js';
+
+// The values --expect takes (src/analysis/reach EXPECTATIONS; not imported, to keep --help cheap).
+const EXPECT = ['reachable', 'blocked', 'open', 'refused', 'unknown'] as const satisfies readonly Expectation[];
 
 export default class Reach extends NetsleuthCommand {
   static override summary = 'Can FROM reach TO (on a port)? One verdict with every hop, the first blocking stage, and whether anything listens.';
@@ -26,7 +30,15 @@ export default class Reach extends NetsleuthCommand {
     ...jsonFlag,
     ...sourceFlags,
     port: portFlag({ description: 'Destination port: N/tcp, N/udp or N (tcp). Without it: ICMP echo.' }),
-    expect: Flags.string({ description: 'Exit 1 unless the answer is this (a CI gate).', options: ['reachable', 'blocked'] }),
+    expect: Flags.custom<Expectation>({
+      description: 'Exit 1 unless the answer is this (a CI gate): reachable, blocked (the path), or the outcome open, refused, unknown (any case).',
+      helpValue: 'reachable|blocked|open|refused|unknown',
+      parse: async (input) => {
+        const v = input.toLowerCase();
+        if (!(EXPECT as readonly string[]).includes(v)) throw new InputError(`--expect must be one of ${EXPECT.join(', ')} (got "${input}")`);
+        return v as Expectation;
+      },
+    })(),
     verbose: Flags.boolean({ char: 'v', description: 'Show the rule, route or socket behind each step.', default: false }),
     ...probeFlags,
   };
@@ -67,7 +79,7 @@ export default class Reach extends NetsleuthCommand {
     if (flags.json) this.printJson({ ...result, probeCheck });
     else {
       const { renderReach } = await import('../src/report/reach.js');
-      this.print(renderReach(result, { verbose: flags.verbose, probeCheck }));
+      this.print(renderReach(result, { term: this.term({ verbose: flags.verbose }), probeCheck }));
     }
     if (result.agreement === false) {
       const msg = `the probe saw ${result.probe?.result}, the prediction was ${result.verdict}${result.port !== null ? ` (listening: ${String(result.listening)})` : ''}: see the suspect hop above`;
@@ -79,7 +91,7 @@ export default class Reach extends NetsleuthCommand {
       }
     }
     if (flags.expect) {
-      const miss = expectationMet(result, flags.expect as 'reachable' | 'blocked');
+      const miss = expectationMet(result, flags.expect);
       if (miss) {
         if (!flags.json) throw new GateFailure(miss);
         process.stderr.write(`netsleuth: ${miss}\n`);

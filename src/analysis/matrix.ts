@@ -17,7 +17,7 @@ import { cmpWords, inNet, parseAddr as parseWords, parseCidr } from '../firewall
 import type { AddressFamily, Container, Listener, NetworkState } from '../model/types.js';
 import { ephemeralRepresentative } from './ephemeral.js';
 import { hostRuleset } from './firewall-flow.js';
-import { type Listening, type ReachVerdict, analyzeReach } from './reach.js';
+import { type Listening, type ReachOutcome, type ReachVerdict, analyzeReach } from './reach.js';
 import { type Subject, bareName, viewOf } from '../model/view.js';
 import { checkPort } from '../model/port.js';
 
@@ -35,10 +35,14 @@ export interface MatrixCell {
   to: string;
   port: number | null;
   protocol: string;
+  /** What `reach` answers first: OPEN, REFUSED, BLOCKED or UNKNOWN (from verdict and listening). */
+  outcome: ReachOutcome;
   verdict: ReachVerdict;
   listening: Listening;
   /** The first blocking stage's code, or the first reason for `unknown`; null when reachable. */
   code: string | null;
+  /** The code the outcome rests on (`code`, or for REFUSED and an unknown listener the listener's code); null when OPEN. */
+  cause: string | null;
 }
 
 export interface MatrixResult {
@@ -49,6 +53,8 @@ export interface MatrixResult {
   skipped: Array<{ name: string; reason: string }>;
   cells: MatrixCell[];
   counts: { pairs: number; reachable: number; blocked: number; unknown: number };
+  /** Pairs per outcome. */
+  outcomes: Record<ReachOutcome, number>;
   /** How the work was shared: classes found and reach walks actually done. */
   stats: { classes: number; fromClasses: number; toClasses: number; walks: number };
 }
@@ -325,10 +331,11 @@ export function analyzeMatrix(state: NetworkState, req: MatrixRequest = {}, opts
   });
   const K = toClasses.n;
   const slot = new Int32Array(fromClasses.n * K * 2).fill(-1);
-  const outcomes: Array<{ verdict: ReachVerdict; listening: Listening; code: string | null }> = [];
+  const outcomes: Array<{ outcome: ReachOutcome; verdict: ReachVerdict; listening: Listening; code: string | null; cause: string | null }> = [];
   let walks = 0;
   const cells: MatrixCell[] = new Array(n * (n - 1));
   const counts = { pairs: 0, reachable: 0, blocked: 0, unknown: 0 };
+  const byOutcome: Record<ReachOutcome, number> = { OPEN: 0, REFUSED: 0, BLOCKED: 0, UNKNOWN: 0 };
   let at = 0;
   for (let i = 0; i < n; i++) {
     const fi = fromId[i]! * K;
@@ -339,12 +346,13 @@ export function analyzeMatrix(state: NetworkState, req: MatrixRequest = {}, opts
       if (o < 0) {
         walks++;
         const r = analyzeReach(view, { from: containerSubject(members[i]!), to: containerSubject(members[j]!), port, protocol }, { lean: true });
-        o = outcomes.push({ verdict: r.verdict, listening: r.listening, code: r.blocking[0]?.code ?? (r.verdict === 'unknown' ? (r.reasons[0]?.code ?? null) : null) }) - 1;
+        o = outcomes.push({ outcome: r.outcome, verdict: r.verdict, listening: r.listening, code: r.blocking[0]?.code ?? (r.verdict === 'unknown' ? (r.reasons[0]?.code ?? null) : null), cause: r.cause?.code ?? null }) - 1;
         slot[key] = o;
       }
       const v = outcomes[o]!;
       counts[v.verdict]++;
-      cells[at++] = { from: names[i]!, to: names[j]!, port, protocol, verdict: v.verdict, listening: v.listening, code: v.code };
+      byOutcome[v.outcome]++;
+      cells[at++] = { from: names[i]!, to: names[j]!, port, protocol, outcome: v.outcome, verdict: v.verdict, listening: v.listening, code: v.code, cause: v.cause };
     }
   }
   counts.pairs = at;
@@ -356,6 +364,7 @@ export function analyzeMatrix(state: NetworkState, req: MatrixRequest = {}, opts
     skipped,
     cells,
     counts,
+    outcomes: byOutcome,
     stats: { classes: Math.max(fromClasses.n, toClasses.n), fromClasses: fromClasses.n, toClasses: toClasses.n, walks },
   };
 }

@@ -1,16 +1,75 @@
-// Human rendering of a reach verdict: the verdict and listener line, the hops as a table (stage,
-// where, status, what decided it), every blocking stage with the first flagged, evidence on
-// request, and the assumptions. Every name is sanitized.
+// Human rendering of a reach answer. It leads with the outcome (OPEN, REFUSED, BLOCKED at a hop
+// by a rule or reason, UNKNOWN with the missing evidence), then one `why:` line and the `fix:`
+// lines, then the hops as a table fitted to the terminal (WHAT DECIDED IT wraps, WHERE
+// truncates), every other blocking stage and reason, and the assumptions, wrapped. --verbose adds
+// the evidence and the full rule text. Every name is sanitized before colour is applied.
 
-import type { ReachResult } from '../analysis/reach.js';
+import type { ReachHop, ReachOutcome, ReachResult } from '../analysis/reach.js';
 import { sanitize } from './sanitize.js';
 import { renderTable } from './table.js';
+import { type Term, PLAIN, displayWidth, fitLines, hang } from './term.js';
 
 const MARK: Record<string, string> = { pass: 'ok', block: 'BLOCK', unknown: '?', info: '-' };
 
-export function reachHeadline(r: ReachResult): string {
+function paintOutcome(t: Term, o: ReachOutcome, text: string): string {
+  const { c } = t;
+  switch (o) {
+    case 'OPEN':
+      return c.bold(c.green(text));
+    case 'REFUSED':
+      return c.bold(c.yellow(text));
+    case 'BLOCKED':
+      return c.bold(c.red(text));
+    case 'UNKNOWN':
+      return c.bold(c.magenta(text));
+  }
+}
+
+function paintStatus(t: Term, h: ReachHop, text: string): string {
+  const { c } = t;
+  if (h.status === 'pass') return c.green(text);
+  if (h.status === 'block') return c.red(text);
+  if (h.status === 'unknown') return c.magenta(text);
+  if (h.stage === 'listener' && h.code && h.code !== 'LISTENER_FOUND') return c.yellow(text);
+  return c.dim(text);
+}
+
+/** `shop-proxy-1 → shop-cache-1 6379/tcp` */
+function question(r: ReachResult): string {
   const what = r.port === null ? 'icmp echo' : `${r.port}/${r.protocol}`;
-  return sanitize(`reach ${r.from} → ${r.to} ${what}: ${r.verdict.toUpperCase()}`);
+  return `${r.from} → ${r.to} ${what}`;
+}
+
+/** The outcome and what it rests on: `BLOCKED at firewall by filter/FORWARD rule 15 (FW_ICC_DISABLED)`. */
+export function outcomeText(r: ReachResult): string {
+  const k = r.cause;
+  if (r.outcome === 'BLOCKED' && k) return `BLOCKED at ${k.at ?? k.stage ?? '?'} by ${k.by ?? k.code}`;
+  if (r.outcome === 'UNKNOWN' && k) return `UNKNOWN (missing: ${k.missing ?? k.code})`;
+  return r.outcome;
+}
+
+/** The first line: the question and its answer (plain text, sanitized). */
+export function reachHeadline(r: ReachResult): string {
+  return sanitize(`${question(r)}  ${outcomeText(r)}`);
+}
+
+/** One sentence: why this outcome. */
+function whyText(r: ReachResult): string {
+  if (r.cause) return r.cause.message;
+  const l = [...r.hops].reverse().find((h) => h.stage === 'listener');
+  return `the path is open${l ? `; ${l.detail}` : ''}`;
+}
+
+/** A hop's detail for the table: the rule's text only with --verbose, the engine's reading otherwise. */
+function hopDetail(h: ReachHop, verbose: boolean): string {
+  if (verbose || !h.rule) return h.detail;
+  if (h.cause) return h.cause.message;
+  return h.detail.replace(`: ${h.rule.text}`, '');
+}
+
+/** `netfilter PREROUTING→FORWARD` is `netfilter` unless --verbose (the hooks are detail). */
+function hopWhere(h: ReachHop, verbose: boolean): string {
+  return !verbose && h.where.startsWith('netfilter ') && !h.where.includes('/') ? 'netfilter' : h.where;
 }
 
 export interface ProbeCheckView {
@@ -23,52 +82,87 @@ export interface ProbeCheckView {
   next?: string[];
 }
 
-export function renderReach(r: ReachResult, opts: { verbose?: boolean; probeCheck?: ProbeCheckView | null } = {}): string {
-  const out: string[] = [reachHeadline(r)];
+export function renderReach(r: ReachResult, opts: { term?: Term; verbose?: boolean; probeCheck?: ProbeCheckView | null } = {}): string {
+  const term = opts.term ?? PLAIN;
+  const verbose = opts.verbose ?? term.verbose;
+  const { c } = term;
+  const width = term.width;
+  const para = (text: string, first: string, indent = 2): string[] => hang(sanitize(text), width, first, indent);
+  const out: string[] = [];
+
+  // The answer first.
+  const q = sanitize(question(r));
+  const answer = sanitize(outcomeText(r));
+  // The answer starts with the outcome word, which alone is coloured; too long for one line, it goes under the question.
+  const word = answer.slice(0, r.outcome.length);
+  const rest = answer.slice(r.outcome.length);
+  if (displayWidth(`${q}  ${answer}`) <= width) out.push(`${q}  ${paintOutcome(term, r.outcome, word)}${rest}`);
+  else {
+    out.push(...hang(q, width, '', 2));
+    const lines = hang(answer, width, '  ', 4);
+    lines[0] = `  ${paintOutcome(term, r.outcome, word)}${lines[0]!.slice(2 + word.length)}`;
+    out.push(...lines);
+  }
+  out.push(...para(whyText(r), `${c.dim('why:')} `, 5));
+  for (const f of r.fixes) out.push(...para(f.fix, `${c.cyan('fix:')} `, 5));
   const listen = r.port === null ? '' : `listening: ${r.listening === 'unknown' ? 'unknown' : r.listening ? 'yes' : 'NO'}`;
   const dest = r.destination ? `destination: ${r.destination.kind === 'host' ? 'host' : r.destination.kind === 'outside' ? 'outside' : (r.destination.name ?? '?')} ${r.destination.address ?? '?'}${r.destination.port !== null ? `:${r.destination.port}` : ''}` : '';
-  const line = [listen, dest].filter(Boolean).join('   ');
-  if (line) out.push(sanitize(line));
-  if (r.probe) out.push(sanitize(`probe (${r.probe.method}): ${r.probe.result}${r.probe.latencyMs !== null ? ` in ${r.probe.latencyMs} ms` : ''}   agreement: ${r.agreement === null ? 'n/a' : r.agreement ? 'yes' : 'NO'}`));
+  out.push(...para([`path: ${r.verdict}`, listen, dest].filter(Boolean).join('   '), '', 2));
+  if (r.probe) out.push(...para(`probe (${r.probe.method}): ${r.probe.result}${r.probe.latencyMs !== null ? ` in ${r.probe.latencyMs} ms` : ''}   agreement: ${r.agreement === null ? 'n/a' : r.agreement ? 'yes' : 'NO'}`, '', 2));
+
+  // The hops, fitted to the width.
   out.push('');
+  const whatMin = Number.isFinite(width) ? Math.max(24, Math.floor(width * 0.4)) : undefined;
   out.push(
-    renderTable(r.hops.map((h, i) => ({ h, i })), [
-      { header: '#', value: ({ i }) => String(i + 1), align: 'right' },
-      { header: 'STAGE', value: ({ h }) => h.stage },
-      { header: 'WHERE', value: ({ h }) => h.where },
-      { header: 'RESULT', value: ({ h }) => (h.first ? 'BLOCK (first)' : MARK[h.status] ?? h.status) },
-      { header: 'WHAT DECIDED IT', value: ({ h }) => h.detail },
-    ]),
+    renderTable(
+      r.hops.map((h, i) => ({ h, i })),
+      [
+        { header: '#', value: ({ i }) => String(i + 1), align: 'right' },
+        { header: 'STAGE', value: ({ h }) => h.stage },
+        { header: 'WHERE', value: ({ h }) => hopWhere(h, verbose), shrink: 'truncate', min: 10 },
+        { header: 'RESULT', value: ({ h }) => (h.first ? 'BLOCK (first)' : (MARK[h.status] ?? h.status)), paint: (text, { h }) => paintStatus(term, h, text) },
+        { header: 'WHAT DECIDED IT', value: ({ h }) => hopDetail(h, verbose), shrink: 'wrap', ...(whatMin ? { min: whatMin } : {}) },
+      ],
+      { width },
+    ),
   );
-  if (opts.verbose) {
+  if (verbose) {
     const ev: string[] = [];
     r.hops.forEach((h, i) => {
-      for (const e of h.evidence) ev.push(`  ${i + 1}. ${e}`);
+      for (const e of h.evidence) ev.push(...para(e, `  ${i + 1}. `, 6));
     });
-    if (ev.length) out.push('', 'evidence:', ...ev.map(sanitize));
+    if (ev.length) out.push('', 'evidence:', ...ev);
   }
   if (r.blocking.length > 1) {
     out.push('', `blocking stages (${r.blocking.length}; fixing the first reveals the next):`);
-    for (const b of r.blocking) out.push(sanitize(`  ${b.first ? '*' : ' '} ${b.stage} ${b.code}: ${b.message}`));
+    for (const b of r.blocking) out.push(...para(`${b.stage} ${b.code}: ${verbose ? b.message : b.message.replace(/: -A .*$/, '')}`, `  ${b.first ? '*' : ' '} `, 6));
   }
-  const other = r.reasons.filter((x) => !r.blocking.some((b) => b.code === x.code && b.message === x.message));
-  if (other.length) out.push('', 'reasons:', ...other.map((x) => sanitize(`  ${x.code}: ${x.message}`)));
+  // Reasons not shown already (as a blocking stage, or as the why line).
+  const other = r.reasons.filter((x) => !r.blocking.some((b) => b.code === x.code && b.message === x.message) && x.message !== r.cause?.message);
+  if (other.length) {
+    out.push('', 'reasons:');
+    for (const x of other) out.push(...para(`${x.code}: ${x.message}`, '  ', 4));
+  }
   const pc = opts.probeCheck;
   if (pc) {
     out.push('', 'live probe:');
-    if (pc.skipped) out.push(sanitize(`  not probed: ${pc.skipped}`));
+    const line = (text: string) => out.push(...para(text, '  ', 4));
+    if (pc.skipped) line(`not probed: ${pc.skipped}`);
     else if (pc.outcome) {
-      out.push(sanitize(`  ${pc.outcome.method ?? 'no method'}: ${pc.outcome.result}${pc.outcome.latencyMs !== null ? ` in ${pc.outcome.latencyMs} ms` : ''}${pc.outcome.detail ? ` — ${pc.outcome.detail}` : ''}`));
-      for (const s of pc.outcome.skipped) out.push(sanitize(`  (${s.method} not used: ${s.reason})`));
+      line(`${pc.outcome.method ?? 'no method'}: ${pc.outcome.result}${pc.outcome.latencyMs !== null ? ` in ${pc.outcome.latencyMs} ms` : ''}${pc.outcome.detail ? ` — ${pc.outcome.detail}` : ''}`);
+      for (const s of pc.outcome.skipped) line(`(${s.method} not used: ${s.reason})`);
     }
-    if (pc.agreement === true) out.push(sanitize(`  agrees with the prediction (expected ${pc.expected?.join(' or ')})`));
+    if (pc.agreement === true) line(`agrees with the prediction (expected ${pc.expected?.join(' or ')})`);
     else if (pc.agreement === false) {
-      out.push(sanitize(`  DISAGREES with the prediction (expected ${pc.expected?.join(' or ')})`));
-      if (pc.suspect) out.push(sanitize(`  suspect: ${pc.suspect.stage} at ${pc.suspect.where} — ${pc.suspect.why}`));
-      for (const n of pc.next ?? []) out.push(sanitize(`  next: ${n}`));
-    } else if (pc.note) out.push(sanitize(`  no comparison: ${pc.note}`));
+      line(`DISAGREES with the prediction (expected ${pc.expected?.join(' or ')})`);
+      if (pc.suspect) line(`suspect: ${pc.suspect.stage} at ${pc.suspect.where} — ${pc.suspect.why}`);
+      for (const n of pc.next ?? []) line(`next: ${n}`);
+    } else if (pc.note) line(`no comparison: ${pc.note}`);
   }
-  if (r.assumptions.length) out.push('', 'assumptions:', ...r.assumptions.map((a) => sanitize(`  - ${a}`)));
-  if (!opts.verbose && r.hops.some((h) => h.evidence.length > 0)) out.push('', '(--verbose shows the rules, routes and sockets behind each step)');
-  return out.join('\n');
+  if (r.assumptions.length) {
+    out.push('', 'assumptions:');
+    for (const a of r.assumptions) out.push(...para(a, '  - ', 4));
+  }
+  if (!verbose && r.hops.some((h) => h.evidence.length > 0)) out.push('', c.dim('(--verbose shows the rules, routes and sockets behind each step)'));
+  return fitLines(out.join('\n'), width);
 }

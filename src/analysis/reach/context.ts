@@ -7,6 +7,7 @@ import type { AddressFamily, Container } from '../../model/types.js';
 import { type StateView, type Subject, bareName } from '../../model/view.js';
 import { isLoopback, parseAddr } from '../../net/addr.js';
 import type { BuiltFlow } from '../firewall-flow.js';
+import { causeOf, fixesOf, outcomeOf } from './outcome.js';
 import { type Place, placeOf } from './place.js';
 import type { Listening, ReachDestination, ReachHop, ReachOptions, ReachProtocol, ReachReason, ReachRequest, ReachResult, ReachTarget, ReachVerdict } from './types.js';
 
@@ -144,6 +145,8 @@ export class ReachTrail {
     const blocks = hops.filter((h) => h.status === 'block');
     blocks.forEach((h, i) => (h.first = i === 0));
     const verdict: ReachVerdict = blocks.length > 0 ? 'blocked' : hops.some((h) => h.status === 'unknown') ? 'unknown' : 'reachable';
+    const outcome = outcomeOf(verdict, this.listening, cx.protocol === 'icmp');
+    const fixes = cx.explain ? fixesOf(outcome, hops, cx) : [];
     return {
       from: cx.from.label,
       to: cx.to.label,
@@ -152,16 +155,20 @@ export class ReachTrail {
       port: cx.port,
       protocol: cx.protocol,
       family: cx.family,
+      outcome,
+      cause: causeOf(outcome, hops, cx),
       verdict,
       listening: this.listening,
       hops,
       // What stops it first, then what is not known, then the listener's story.
+      // A blocking hop the firewall engine recognised (ICC, isolation, DOCKER-USER) adds its finer reason.
       reasons: [
-        ...blocks.map((h) => ({ code: h.code ?? 'REACH_BLOCKED', message: h.detail })),
+        ...blocks.flatMap((h) => [{ code: h.code ?? 'REACH_BLOCKED', message: h.detail }, ...(h.cause ? [h.cause] : [])]),
         ...hops.filter((h) => h.status === 'unknown').map((h) => ({ code: h.code ?? 'REACH_UNKNOWN', message: h.detail })),
         ...this.reasons,
       ],
       blocking: blocks.map((h) => ({ stage: h.stage, where: h.where, code: h.code ?? 'REACH_BLOCKED', message: h.detail, first: h.first === true })),
+      fixes,
       destination: this.destination,
       target: this.target,
       assumptions: [...new Set(this.assumptions)],

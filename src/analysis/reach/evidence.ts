@@ -25,6 +25,32 @@ export function routeHop(cx: ReachContext, from: Subject, dst: string, stage: Re
   return { trace: t, hops: [{ stage, where, status: 'block', code: r?.code ?? 'ROUTE_NONE', detail: `${pre}${r?.message ?? t.verdict}`, evidence }] };
 }
 
+/** The packet as it met the deciding rule, as iptables match options (for an ACCEPT in a fix). */
+function matchSpec(t: FirewallTrace): string {
+  const p = t.packet;
+  const f = t.finalPacket;
+  const src = f?.src ?? p?.src;
+  const dst = f?.dst ?? p?.dst;
+  const dport = f?.dport ?? p?.dport ?? null;
+  const proto = t.protocol === 'icmp' ? (t.family === 'ipv6' ? 'icmpv6' : 'icmp') : t.protocol;
+  return [src ? `-s ${src}` : '', dst ? `-d ${dst}` : '', `-p ${proto}`, dport !== null && t.protocol !== 'icmp' ? `--dport ${dport}` : ''].filter(Boolean).join(' ');
+}
+
+/** The engine's reason as one sentence about this packet, naming the network an ICC rule is for. */
+function causeOf(cx: ReachContext, why: { code: string; message: string }, verdict: 'DROP' | 'REJECT', label: string | null, what: string, d: FirewallTrace['decidedBy']): { code: string; message: string } {
+  let phrase = /\(([^()]*)\)$/.exec(why.message)?.[1] ?? why.message;
+  if (why.code === 'FW_ICC_DISABLED') {
+    const dev = d ? /-i (\S+)/.exec(d.rule)?.[1] : undefined;
+    const net = dev ? cx.view.networkByBridge(dev) : null;
+    if (net) phrase = `inter-container communication is disabled on network ${net.name} (com.docker.network.bridge.enable_icc=false)`;
+  }
+  if (why.code === 'FW_CHAIN_POLICY_DROP') phrase = why.message;
+  return { code: why.code, message: `${what} ${verdict === 'DROP' ? 'dropped' : 'rejected'}${label ? ` by ${label}` : ''}: ${phrase}` };
+}
+
+/** The firewall engine's reason codes for a decided DROP/REJECT (src/firewall/walk.ts verdictReason). */
+const DECIDING = new Set(['FW_RULE_DROP', 'FW_RULE_REJECT', 'FW_DOCKER_USER_DROP', 'FW_INTERNAL_NETWORK', 'FW_DOCKER_ISOLATION', 'FW_ICC_DISABLED', 'FW_UNPUBLISHED_PORT', 'FW_CHAIN_POLICY_DROP']);
+
 /** A firewall walk's verdict as a hop: accepted, dropped/rejected by a named rule, or undecided. */
 export function firewallHop(cx: ReachContext, t: FirewallTrace, stage: ReachStage, what: string): StageResult {
   const d = t.decidedBy;
@@ -40,7 +66,22 @@ export function firewallHop(cx: ReachContext, t: FirewallTrace, stage: ReachStag
   }
   if (t.verdict === 'DROP' || t.verdict === 'REJECT') {
     const code = stage === 'return' ? 'FW_REPLY_DROPPED' : t.verdict === 'DROP' ? 'FW_DROPPED' : 'FW_REJECTED';
-    return { hops: [{ stage, where, status: 'block', code, detail: `${what} ${t.verdict === 'DROP' ? 'dropped' : 'rejected'}${d ? ` by ${d.table}/${d.chain}${d.index !== null ? ` rule ${d.index}` : ' policy'}: ${d.rule}` : ''}`, evidence }] };
+    const label = d ? `${d.table}/${d.chain}${d.index !== null ? ` rule ${d.index}` : ' policy'}` : null;
+    // The engine's own reading of the deciding rule (Docker's ICC or isolation rule, DOCKER-USER, a policy).
+    const why = t.reasons.find((r) => DECIDING.has(r.code));
+    const cause = why && why.code !== 'FW_RULE_DROP' && why.code !== 'FW_RULE_REJECT' ? causeOf(cx, why, t.verdict, label, what, d) : undefined;
+    return {
+      hops: [{
+        stage,
+        where,
+        status: 'block',
+        code,
+        detail: `${what} ${t.verdict === 'DROP' ? 'dropped' : 'rejected'}${d ? ` by ${label}: ${d.rule}` : ''}`,
+        evidence,
+        ...(d && label ? { rule: { label, table: d.table, chain: d.chain, index: d.index, text: d.rule, match: matchSpec(t) } } : {}),
+        ...(cause ? { cause } : {}),
+      }],
+    };
   }
   const r = t.reasons[0];
   return { hops: [{ stage, where, status: 'unknown', code: r?.code ?? 'FW_UNKNOWN', detail: `${what}: ${r?.message ?? 'the firewall verdict could not be decided'}`, evidence: t.reasons.slice(1).map((x) => `${x.code}: ${x.message}`) }] };

@@ -64,18 +64,28 @@ export function analyzeReach(input: StateInput, req: ReachRequest, opts: ReachOp
   return trail.result(cx);
 }
 
+/** What `--expect` accepts: the path verdicts `reachable`/`blocked` and the four outcomes. */
+export const EXPECTATIONS = ['reachable', 'blocked', 'open', 'refused', 'unknown'] as const;
+export type Expectation = (typeof EXPECTATIONS)[number];
+
 /**
  * For `--expect`: null when the result meets the expectation, else why not (one line).
  * `reachable` means a connection would succeed: the path is reachable and, when listeners are
  * known, something listens. `blocked` means the path is blocked (a closed port is not "blocked").
+ * `open`, `refused`, `unknown` are the outcome (`open` needs a listener seen; ICMP: the path).
  */
-export function expectationMet(r: ReachResult, expect: 'reachable' | 'blocked'): string | null {
+export function expectationMet(r: ReachResult, expect: Expectation): string | null {
   const what = `${r.from} → ${r.to}${r.port !== null ? ` ${r.port}/${r.protocol}` : ' (icmp)'}`;
   if (expect === 'reachable') {
     if (r.verdict !== 'reachable') return `expected ${what} to be reachable, but it is ${r.verdict}${r.blocking[0] ? ` (${r.blocking[0].code})` : r.reasons[0] ? ` (${r.reasons[0].code})` : ''}`;
     if (r.listening === false) return `expected ${what} to be reachable: the path is open but nothing listens (${r.reasons.find((x) => x.code.startsWith('LISTENER'))?.code ?? 'LISTENER_NONE'})`;
     return null;
   }
-  if (r.verdict !== 'blocked') return `expected ${what} to be blocked, but it is ${r.verdict}`;
-  return null;
+  if (expect === 'blocked') {
+    if (r.verdict !== 'blocked') return `expected ${what} to be blocked, but it is ${r.verdict}`;
+    return null;
+  }
+  const want = expect.toUpperCase();
+  if (r.outcome === want) return null;
+  return `expected ${what} to be ${want}, but it is ${r.outcome}${r.cause ? ` (${r.cause.code})` : ''}`;
 }

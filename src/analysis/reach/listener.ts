@@ -33,6 +33,26 @@ interface ListenerCheck {
   code: string;
   detail: string;
   evidence: string[];
+  fix?: string;
+}
+
+/** `shop-db-1` or `the host`: who runs the service, in a fix. */
+function whoRuns(place: LocalPlace): string {
+  return place.kind === 'host' ? 'on the host' : `in ${bare(place.owner.name)}`;
+}
+
+/** The wildcard address:port for dst's family (0.0.0.0:80, [::]:80) and dst:port itself. */
+function bindTargets(dst: string, port: number): { any: string; own: string } {
+  const v6 = parseAddr(dst)?.family === 'ipv6';
+  return { any: v6 ? `[::]:${port}` : `0.0.0.0:${port}`, own: v6 ? `[${dst}]:${port}` : `${dst}:${port}` };
+}
+
+/** What the place does listen on (protocol, not loopback), for a fix that names the other ports. */
+function otherPorts(list: Listener[], protocol: PortProtocol): string {
+  const ports = [...new Set(list.filter((l) => l.protocol === protocol && !isLoopback(l.address)).map((l) => l.port))].sort((a, b) => a - b);
+  if (!ports.length) return '';
+  const shown = ports.slice(0, 6).map((p) => `${p}/${protocol}`).join(', ');
+  return ` (it listens on ${shown}${ports.length > 6 ? ', …' : ''})`;
 }
 
 /** Does a socket in `place` accept `protocol` packets for dst:port? */
@@ -60,14 +80,36 @@ function checkListener(view: StateView, place: LocalPlace, dst: string, port: nu
   }
   if (onPort.length > 0) {
     const lo = onPort.every((l) => isLoopback(l.address));
+    const t = bindTargets(dst, port);
+    const proc = onPort.find((l) => l.process)?.process?.name;
+    const svc = proc ? `${proc} (the service on ${port}/${protocol})` : `the service on ${port}/${protocol}`;
+    const bound = onPort.map((l) => (l.address.includes(':') ? `[${l.address}]:${l.port}` : `${l.address}:${l.port}`)).join(', ');
     if (lo && !loop) {
-      return { listening: false, code: 'LISTENER_LOOPBACK_ONLY', detail: `${where}: the socket on port ${port} is bound to loopback only (${onPort.map(fmtListener).join(', ')}), so packets for ${dst} are refused`, evidence: onPort.map(fmtListener) };
+      return {
+        listening: false,
+        code: 'LISTENER_LOOPBACK_ONLY',
+        detail: `${where}: the socket on port ${port} is bound to loopback only (${onPort.map(fmtListener).join(', ')}), so packets for ${dst} are refused`,
+        evidence: onPort.map(fmtListener),
+        fix: `make ${svc} ${whoRuns(place)} listen on ${t.any} (or ${t.own}) instead of ${bound}`,
+      };
     }
-    return { listening: false, code: 'LISTENER_OTHER_ADDRESS', detail: `${where}: port ${port}/${protocol} is bound to other addresses (${onPort.map(fmtListener).join(', ')}), not ${dst}`, evidence: onPort.map(fmtListener) };
+    return {
+      listening: false,
+      code: 'LISTENER_OTHER_ADDRESS',
+      detail: `${where}: port ${port}/${protocol} is bound to other addresses (${onPort.map(fmtListener).join(', ')}), not ${dst}`,
+      evidence: onPort.map(fmtListener),
+      fix: `make ${svc} ${whoRuns(place)} listen on ${t.any} (or ${t.own}) instead of ${bound}, or connect to the address it is bound to`,
+    };
   }
   const tail = why ? ` (${why})` : '';
   if (why) return { listening: 'unknown', code: 'LISTENER_EVIDENCE_PARTIAL', detail: `${where}: no socket seen on ${port}/${protocol}${tail}`, evidence: [] };
-  return { listening: false, code: 'LISTENER_NONE', detail: `${where}: nothing listens on ${port}/${protocol}${protocol === 'tcp' ? ' (the connection is refused with a RST)' : ' (an ICMP port-unreachable comes back)'}`, evidence: [] };
+  return {
+    listening: false,
+    code: 'LISTENER_NONE',
+    detail: `${where}: nothing listens on ${port}/${protocol}${protocol === 'tcp' ? ' (the connection is refused with a RST)' : ' (an ICMP port-unreachable comes back)'}`,
+    evidence: [],
+    fix: `start the service ${whoRuns(place)} on ${bindTargets(dst, port).any}/${protocol}${otherPorts(list, protocol) ? `, or connect to a port it serves${otherPorts(list, protocol)}` : ` (nothing ${place.kind === 'host' ? 'there' : 'in it'} listens on ${protocol} outside loopback)`}`,
+  };
 }
 
 /** The listener hop for a packet delivered to dst:port in `place` (port null: ICMP echo). */
@@ -76,7 +118,12 @@ export function listenerStage(cx: ReachContext, place: LocalPlace, dst: string, 
   if (port === null || protocol === 'icmp') {
     const ignore = place.kind === 'host' ? view.host()?.sysctls.value?.[family === 'ipv4' ? 'net.ipv4.icmp_echo_ignore_all' : 'net.ipv6.icmp.echo_ignore_all'] : undefined;
     if (ignore === '1') {
-      return { listening: false, hops: [{ stage: 'listener', where: 'host', status: 'info', code: 'ICMP_ECHO_IGNORED', detail: 'the host ignores echo requests (icmp_echo_ignore_all=1)', evidence: [`icmp_echo_ignore_all=1`] }] };
+      const key = family === 'ipv4' ? 'net.ipv4.icmp_echo_ignore_all' : 'net.ipv6.icmp.echo_ignore_all';
+      return {
+        listening: false,
+        hops: [{ stage: 'listener', where: 'host', status: 'info', code: 'ICMP_ECHO_IGNORED', detail: 'the host ignores echo requests (icmp_echo_ignore_all=1)', evidence: [`icmp_echo_ignore_all=1`], fix: `sysctl -w ${key}=0 on the host (and drop it from /etc/sysctl.d), or test with a TCP port instead of ping` }],
+        reasons: [{ code: 'ICMP_ECHO_IGNORED', message: 'the host ignores echo requests (icmp_echo_ignore_all=1)' }],
+      };
     }
     return {
       listening: true,
@@ -87,7 +134,7 @@ export function listenerStage(cx: ReachContext, place: LocalPlace, dst: string, 
   const l = checkListener(view, place, dst, port, protocol);
   return {
     listening: l.listening,
-    hops: [{ stage: 'listener', where: placeLabel(place), status: 'info', code: l.code, detail: l.detail, evidence: l.evidence }],
+    hops: [{ stage: 'listener', where: placeLabel(place), status: 'info', code: l.code, detail: l.detail, evidence: l.evidence, ...(l.fix ? { fix: l.fix } : {}) }],
     ...(l.listening !== true ? { reasons: [{ code: l.code, message: l.detail }] } : {}),
   };
 }

@@ -6,6 +6,13 @@ import type { Subject, SubjectRef } from '../../model/view.js';
 import type { FlowProtocol, PortProtocol } from '../firewall-flow.js';
 
 export type ReachVerdict = 'reachable' | 'blocked' | 'unknown';
+/**
+ * The one answer a person reads first (docs/reach.md "Outcome"): OPEN (path open, something
+ * listens; ICMP echo: the path is open), REFUSED (path open, nothing listens or only on loopback),
+ * BLOCKED (a named stage stops it), UNKNOWN (a named piece of evidence is missing). Derived from
+ * `verdict` and `listening`, which keep their meaning.
+ */
+export type ReachOutcome = 'OPEN' | 'REFUSED' | 'BLOCKED' | 'UNKNOWN';
 export type Listening = true | false | 'unknown';
 /** tcp, udp, or icmp (an echo request: ping). */
 export type ReachProtocol = FlowProtocol;
@@ -39,11 +46,39 @@ export interface ReachHop {
   /** Set on a blocking hop: its reason code, and whether it is the first block on the path. */
   code?: string;
   first?: boolean;
+  /**
+   * A firewall hop decided by a rule or policy: which one (`filter/FORWARD rule 15`), its text, and
+   * the packet as iptables match options (`-s … -d … -p tcp --dport 80`) as it met the rule.
+   */
+  rule?: { label: string; table: string; chain: string; index: number | null; text: string; match: string };
+  /** A finer reason than `code` when the firewall engine recognises the rule (FW_ICC_DISABLED, FW_DOCKER_ISOLATION, ...). */
+  cause?: ReachReason;
+  /** What to change so this hop passes (set on blocking and refusing hops when one can be named). */
+  fix?: string;
 }
 
 export interface ReachReason {
   code: string;
   message: string;
+}
+
+/** A suggested change for one blocking reason or refusal, specific to the case. */
+export interface ReachFix {
+  code: string;
+  fix: string;
+}
+
+/** What the outcome rests on (null for OPEN). */
+export interface ReachCause {
+  code: string;
+  message: string;
+  stage: ReachStage | null;
+  /** Where it happens, short: `firewall`, `firewall (reply)`, `source container:web`, `listener container:db`. */
+  at: string | null;
+  /** What decided it, short: a rule (`filter/FORWARD rule 15`) or a reason code. */
+  by: string | null;
+  /** UNKNOWN: the piece of evidence that is missing (`sockets inside shop-db-1`). */
+  missing: string | null;
 }
 
 export interface ReachDestination {
@@ -69,12 +104,18 @@ export interface ReachResult {
   port: number | null;
   protocol: ReachProtocol;
   family: AddressFamily;
+  /** The answer for people, from verdict and listening (see ReachOutcome). */
+  outcome: ReachOutcome;
+  /** What the outcome rests on: the first blocking stage, the missing evidence, the refusing listener; null when OPEN. */
+  cause: ReachCause | null;
   verdict: ReachVerdict;
   listening: Listening;
   hops: ReachHop[];
   reasons: ReachReason[];
   /** Every blocking stage, in path order; the first is where the packet dies today. */
   blocking: Array<{ stage: ReachStage; where: string; code: string; message: string; first: boolean }>;
+  /** One suggested fix per blocking stage and per refusal, in path order (empty when OPEN or nothing can be named). */
+  fixes: ReachFix[];
   destination: ReachDestination | null;
   /** The address and port FROM actually sends to (before any DNAT): what a live probe targets. */
   target: ReachTarget | null;

@@ -2,12 +2,12 @@
 // by a rule or reason, UNKNOWN with the missing evidence), then one `why:` line and the `fix:`
 // lines, then the hops as a table fitted to the terminal (WHAT DECIDED IT wraps, WHERE
 // truncates), every other blocking stage and reason, and the assumptions, wrapped. --verbose adds
-// the evidence and the full rule text. Every name is sanitized before colour is applied.
+// the evidence and the full rule text (evidence lines are not wrapped: they are for copying). Every name is sanitized before colour is applied.
 
 import type { ReachHop, ReachOutcome, ReachResult } from '../analysis/reach.js';
 import { sanitize } from './sanitize.js';
 import { renderTable } from './table.js';
-import { type Term, PLAIN, displayWidth, fitLines, hang } from './term.js';
+import { type Term, PLAIN, displayWidth, hang } from './term.js';
 
 const MARK: Record<string, string> = { pass: 'ok', block: 'BLOCK', unknown: '?', info: '-' };
 
@@ -129,7 +129,8 @@ export function renderReach(r: ReachResult, opts: { term?: Term; verbose?: boole
   if (verbose) {
     const ev: string[] = [];
     r.hops.forEach((h, i) => {
-      for (const e of h.evidence) ev.push(...para(e, `  ${i + 1}. `, 6));
+      // Rule text, routes and sockets whole (one per line, to copy), not wrapped.
+      for (const e of h.evidence) ev.push(sanitize(`  ${i + 1}. ${e}`));
     });
     if (ev.length) out.push('', 'evidence:', ...ev);
   }
@@ -164,5 +165,5 @@ export function renderReach(r: ReachResult, opts: { term?: Term; verbose?: boole
     for (const a of r.assumptions) out.push(...para(a, '  - ', 4));
   }
   if (!verbose && r.hops.some((h) => h.evidence.length > 0)) out.push('', c.dim('(--verbose shows the rules, routes and sockets behind each step)'));
-  return fitLines(out.join('\n'), width);
+  return out.join('\n');
 }

@@ -1,5 +1,6 @@
 // `netsleuth matrix` as a user runs it, on the bundled example snapshot.
 import { describe, expect, it } from 'vitest';
+import { displayWidth } from '../../../src/report/term.js';
 import { EXAMPLE, expectOneLineError, runCli } from '../../support/cli.js';
 
 describe('netsleuth matrix', () => {
@@ -7,9 +8,12 @@ describe('netsleuth matrix', () => {
     const r = await runCli(['matrix', '--snapshot', EXAMPLE, '--port', '80']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/matrix 80\/tcp: 11 containers, 110 pairs/);
-    expect(r.stdout).toMatch(/reachable 40 {3}blocked 70 {3}unknown 0/);
-    expect(r.stdout).toMatch(/^ 4 quarantine-a +X o X - X/m);
-    expect(r.stdout).toMatch(/blocked FW_DROPPED: \d+ pair\(s\)/);
+    expect(r.stdout).toMatch(/^OPEN 4 {3}REFUSED 36 {3}BLOCKED 70 {3}UNKNOWN 0$/m);
+    expect(r.stdout).toMatch(/^ 4 quarantine-a +X R X - X/m);
+    expect(r.stdout).toMatch(/^ 7 shop-cache-1 +X R X X X X - X O/m);
+    expect(r.stdout).toMatch(/O OPEN {2}R REFUSED {2}X BLOCKED {2}\? UNKNOWN/);
+    expect(r.stdout).toMatch(/REFUSED LISTENER_NONE: 36 pair\(s\)/);
+    expect(r.stdout).toMatch(/BLOCKED FW_DROPPED: 50 pair\(s\)/);
     expect(r.stdout).toMatch(/not in the matrix: old-proxy/);
   });
 
@@ -18,7 +22,24 @@ describe('netsleuth matrix', () => {
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.cells).toHaveLength(2);
-    expect(j.cells[0]).toMatchObject({ from: 'quarantine-a', to: 'quarantine-b', port: 80, protocol: 'tcp', verdict: 'blocked', code: 'FW_DROPPED' });
+    expect(j.cells[0]).toMatchObject({ from: 'quarantine-a', to: 'quarantine-b', port: 80, protocol: 'tcp', outcome: 'BLOCKED', verdict: 'blocked', code: 'FW_DROPPED' });
+  });
+
+  it('outcome cells: a loopback-only listener is REFUSED (the path stays reachable), with the listener code as cause', async () => {
+    const r = await runCli(['matrix', '-s', EXAMPLE, '-n', 'shop_front', '-p', '6379', '--json']);
+    const j = JSON.parse(r.stdout);
+    const cell = j.cells.find((c: { from: string; to: string }) => c.from === 'shop-proxy-1' && c.to === 'shop-cache-1');
+    expect(cell).toMatchObject({ outcome: 'REFUSED', verdict: 'reachable', listening: false, code: null, cause: 'LISTENER_LOOPBACK_ONLY' });
+    expect(j.outcomes.OPEN + j.outcomes.REFUSED + j.outcomes.BLOCKED + j.outcomes.UNKNOWN).toBe(j.counts.pairs);
+  });
+
+  it('COLUMNS=80: no line of the default output is wider than 80 columns', async () => {
+    for (const port of ['80', '6379']) {
+      const r = await runCli(['matrix', '-s', EXAMPLE, '-p', port], { env: { COLUMNS: '80' } });
+      expect(r.code).toBe(0);
+      const wide = r.stdout.split('\n').filter((l) => displayWidth(l) > 80);
+      expect(wide).toEqual([]);
+    }
   });
 
   it('an unknown network or a bad port is bad input (exit 2, one line)', async () => {

@@ -351,3 +351,92 @@ describe('reach on a Docker 28.0.0 host (raw-table protection, ipset FORWARD rul
     expect(r.reasons[0]!.message).toContain('MASQUERADE');
   });
 });
+
+describe('the outcome, its cause and the fixes', () => {
+  it('REFUSED: the path is open but the service listens on loopback only; the fix names 0.0.0.0 and the container', () => {
+    const r = reach(ex, 'shop-proxy-1', 'shop-cache-1', 6379);
+    expect(r.outcome).toBe('REFUSED');
+    // verdict and listening keep their meaning
+    expect(r.verdict).toBe('reachable');
+    expect(r.listening).toBe(false);
+    expect(r.cause).toMatchObject({ code: 'LISTENER_LOOPBACK_ONLY', stage: 'listener' });
+    expect(r.fixes).toHaveLength(1);
+    expect(r.fixes[0]!.code).toBe('LISTENER_LOOPBACK_ONLY');
+    expect(r.fixes[0]!.fix).toMatch(/in shop-cache-1 listen on 0\.0\.0\.0:6379 \(or 10\.214\.10\.4:6379\) instead of 127\.0\.0\.1:6379/);
+  });
+
+  it('BLOCKED: the ICC drop is in reasons (FW_DROPPED and FW_ICC_DISABLED), the cause names hop and rule, the fix the network option', () => {
+    const r = reach(ex, 'quarantine-a', 'quarantine-b', 80);
+    expect(r.outcome).toBe('BLOCKED');
+    const codes = r.reasons.map((x) => x.code);
+    expect(codes).toEqual(['FW_DROPPED', 'FW_ICC_DISABLED', 'LISTENER_NONE']);
+    expect(r.reasons[1]!.message).toMatch(/inter-container communication is disabled on network quarantine/);
+    expect(r.cause).toMatchObject({ stage: 'firewall', at: 'firewall', by: 'filter/FORWARD rule 15 (FW_ICC_DISABLED)' });
+    expect(r.hops.find((h) => h.first)!.rule).toMatchObject({ table: 'filter', chain: 'FORWARD', index: 15, match: '-s 10.214.12.2 -d 10.214.12.3 -p tcp --dport 80' });
+    expect(r.fixes.map((f) => f.code)).toEqual(['FW_ICC_DISABLED', 'LISTENER_NONE']);
+    expect(r.fixes[0]!.fix).toMatch(/network quarantine has com\.docker\.network\.bridge\.enable_icc=false/);
+    expect(r.fixes[0]!.fix).toMatch(/docker network connect NET quarantine-a/);
+    expect(r.fixes[1]!.fix).toMatch(/start the service in quarantine-b on 0\.0\.0\.0:80\/tcp/);
+  });
+
+  it('BLOCKED across an internal network: one fix for the request and the reply drop', () => {
+    const r = reach(ex, 'shop-proxy-1', 'shop-db-1', 5432);
+    expect(r.outcome).toBe('BLOCKED');
+    expect(r.blocking.length).toBe(2);
+    expect(r.fixes.map((f) => f.code)).toEqual(['FW_INTERNAL_NETWORK']);
+    expect(r.fixes[0]!.fix).toMatch(/docker network connect shop_back shop-proxy-1/);
+  });
+
+  it('OPEN: path open and something listens (and ICMP echo with an open path); no cause, no fix', () => {
+    const r = reach(ex, 'shop-web-1', 'shop-db-1', 5432);
+    expect(r).toMatchObject({ outcome: 'OPEN', cause: null, fixes: [] });
+    expect(reach(ex, 'shop-web-1', 'shop-db-1', null).outcome).toBe('OPEN');
+  });
+
+  it('BLOCKED at the source: the fix says what to start or recreate', () => {
+    const stopped = reach(ex, 'shop-web-1', 'old-proxy', 80);
+    expect(stopped.outcome).toBe('BLOCKED');
+    expect(stopped.fixes).toEqual([{ code: 'REACH_DEST_NOT_RUNNING', fix: 'docker start old-proxy' }]);
+    expect(reach(ex, 'offline-batch', 'shop-db-1', null).fixes[0]!.fix).toMatch(/offline-batch runs with network mode none/);
+  });
+
+  it('UNKNOWN names the missing evidence: sockets not captured, or no firewall ruleset', () => {
+    const noSockets = reach(world({ listeners: false }), 'web', 'db', 5432);
+    expect(noSockets.verdict === 'reachable' || noSockets.verdict === 'unknown').toBe(true);
+    expect(noSockets.outcome).toBe('UNKNOWN');
+    expect(noSockets.cause?.missing).toBeTruthy();
+    const noFw = reach(world({ rules: null }), 'web', 'db', 5432);
+    expect(noFw.outcome).toBe('UNKNOWN');
+    expect(noFw.cause).toMatchObject({ code: 'FW_EVIDENCE_UNAVAILABLE', missing: "the host's firewall ruleset" });
+    expect(noFw.fixes).toEqual([]);
+  });
+
+  it('UNKNOWN when the path is open but the destination sockets were not captured', () => {
+    expect(reach(ex, 'shop-web-1', 'host', 9999).outcome).toBe('REFUSED');
+    const s = structuredClone(ex);
+    s.hosts[0]!.listeners = { status: 'unavailable', value: null, reason: 'not root' } as (typeof s.hosts)[0]['listeners'];
+    const r = reach(s, 'shop-web-1', 'host', 9999);
+    expect(r.verdict).toBe('reachable');
+    expect(r.listening).toBe('unknown');
+    expect(r.outcome).toBe('UNKNOWN');
+    expect(r.cause).toMatchObject({ code: 'LISTENER_EVIDENCE_MISSING', missing: "the host's listening sockets" });
+  });
+
+  it('a DROP in DOCKER-USER: the fix inserts an ACCEPT before that rule', () => {
+    const rules = readFixture('docker-27.rules').replace('-A DOCKER-USER -j RETURN', '-A DOCKER-USER -s 172.18.0.2/32 -d 172.18.0.3/32 -p tcp -m tcp --dport 5432 -j DROP\n-A DOCKER-USER -j RETURN');
+    const r = reach(world({ rules }), 'web', 'db', 5432);
+    expect(r.outcome).toBe('BLOCKED');
+    expect(r.fixes[0]!.code).toBe('FW_DOCKER_USER_DROP');
+    expect(r.fixes[0]!.fix).toMatch(/iptables -I DOCKER-USER 1 -s 172\.18\.0\.2 -d 172\.18\.0\.3 -p tcp --dport 5432 -j ACCEPT/);
+  });
+
+  it('--expect takes the outcomes; reachable and blocked keep their meaning', () => {
+    const refused = reach(ex, 'shop-proxy-1', 'shop-cache-1', 6379);
+    expect(expectationMet(refused, 'refused')).toBeNull();
+    expect(expectationMet(refused, 'open')).toMatch(/to be OPEN, but it is REFUSED \(LISTENER_LOOPBACK_ONLY\)/);
+    expect(expectationMet(refused, 'reachable')).toMatch(/nothing listens/);
+    expect(expectationMet(refused, 'blocked')).toMatch(/to be blocked, but it is reachable/);
+    expect(expectationMet(reach(ex, 'quarantine-a', 'quarantine-b', 80), 'blocked')).toBeNull();
+    expect(expectationMet(reach(world({ rules: null }), 'web', 'db', 5432), 'unknown')).toBeNull();
+  });
+});

@@ -9,7 +9,7 @@ import type { Expectation } from '../src/analysis/reach.js';
 const EXPECT = ['reachable', 'blocked', 'open', 'refused', 'unknown'] as const satisfies readonly Expectation[];
 
 export default class Reach extends NetsleuthCommand {
-  static override summary = 'Can FROM reach TO (on a port)? One verdict with every hop, the first blocking stage, and whether anything listens.';
+  static override summary = 'Can FROM reach TO (on a port)? The outcome (OPEN, REFUSED, BLOCKED, UNKNOWN), why, a fix, and every hop.';
   static override description = [
     "Walks the packet the way the host does: FROM's namespace and routes, the bridge or driver (macvlan/ipvlan/overlay), the host's routing tables and ip_forward, the host firewall (raw, mangle, nat with DNAT for published ports, filter, Docker's chains, nftables), docker-proxy for published ports it answers, then the reply (route back, ESTABLISHED through the firewall). Every stage is evaluated even after one blocks, so all blockers are listed and the first is flagged.",
     'The path verdict is reachable, blocked or unknown (missing evidence is named, never guessed). Whether something listens is separate: `listening` is true, false (nothing bound, or bound to 127.0.0.1 only) or unknown. Without --port the question is ICMP echo (ping).',

@@ -65,7 +65,7 @@ export default class Ports extends NetsleuthCommand {
         findings: result.findings,
         checks: checksForCodes(codes, result.findings),
         subjectKind: subjectKinds(opened.snapshot.state),
-      }, format));
+      }, format, this.config.pjson));
     }
     this.gateOnFindings(result.findings, flags['fail-on'], format);
   }

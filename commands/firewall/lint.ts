@@ -85,7 +85,7 @@ export default class FirewallLint extends NetsleuthCommand {
         findings: shaped,
         checks: checksForCodes(groupCodes('firewall'), shaped, unavailable ? `not linted: ${unavailable}` : null),
         subjectKind: subjectKinds(state),
-      }, format));
+      }, format, this.config.pjson));
     }
     this.gateOnFindings(findings, flags['fail-on'], format);
   }

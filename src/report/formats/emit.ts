@@ -3,11 +3,11 @@
 
 import { InputError } from '../../model/errors.js';
 import type { NetworkState } from '../../model/types.js';
-import { projectRoot } from '../../util/project-root.js';
+import { docLinker, type PackageFacts } from '../links.js';
 import { renderFindings } from './human.js';
 import { toJunit } from './junit.js';
 import { toMarkdown } from './markdown.js';
-import { defaultDocsBase, toSarif } from './sarif.js';
+import { toSarif } from './sarif.js';
 import { FORMATS, type FindingsFormat, type FindingsReport } from './types.js';
 
 export function resolveFormat(format: string | undefined, json: boolean): FindingsFormat {
@@ -16,15 +16,20 @@ export function resolveFormat(format: string | undefined, json: boolean): Findin
   return json ? 'json' : ((format as FindingsFormat | undefined) ?? 'table');
 }
 
-/** Render `r` in a machine/document format (everything but json and table, which the command owns). */
-export function renderDocument(r: FindingsReport, format: 'sarif' | 'junit' | 'markdown', env: NodeJS.ProcessEnv = process.env): string {
+/**
+ * Render `r` in a machine/document format (everything but json and table, which the command owns).
+ * `pkg` is the package's package.json (commands: this.config.pjson): finding pages link to its
+ * repository at this version, or to NETSLEUTH_DOCS_URL (src/report/links.ts).
+ */
+export function renderDocument(r: FindingsReport, format: 'sarif' | 'junit' | 'markdown', pkg: PackageFacts, env: NodeJS.ProcessEnv = process.env): string {
+  const docUrl = docLinker(pkg, env);
   switch (format) {
     case 'sarif':
-      return JSON.stringify(toSarif(r, { docsBase: defaultDocsBase(env, projectRoot()), cwd: process.cwd() }), null, 2);
+      return JSON.stringify(toSarif(r, { docUrl, cwd: process.cwd() }), null, 2);
     case 'junit':
-      return toJunit(r);
+      return toJunit(r, { docUrl });
     case 'markdown':
-      return toMarkdown(r, env.NETSLEUTH_DOCS_URL ? { docsBase: defaultDocsBase(env, projectRoot()) } : {});
+      return toMarkdown(r, { docUrl });
   }
 }
 

@@ -4,10 +4,16 @@
 // <testsuites>/<testsuite> are computed from the same testcases.
 
 import { atLeast } from '../../model/finding.js';
+import type { DocUrl } from '../links.js';
 import type { FindingsReport } from './types.js';
 import { xmlAttr, xmlText } from './xml.js';
 
-export function toJunit(r: FindingsReport): string {
+export interface JunitOptions {
+  /** The URL of a code's page (docLinker in src/report/links.ts), added to a failure's text. */
+  docUrl?: DocUrl;
+}
+
+export function toJunit(r: FindingsReport, opts: JunitOptions = {}): string {
   const gate = r.failOn ?? 'error';
   const byCode = new Map<string, FindingsReport['findings']>();
   for (const f of r.findings) {
@@ -36,7 +42,8 @@ export function toJunit(r: FindingsReport): string {
     } else if (failing.length) {
       failures++;
       const text = failing.map((f) => `[${f.severity}] ${f.title}\n${f.message}\nsubjects: ${f.subjects.join(', ')}\n${f.evidence.map((e) => `evidence: ${e}`).join('\n')}\nremediation: ${f.remediation}`).join('\n\n');
-      body.push(`      <failure message="${xmlAttr(`${failing.length} finding(s) at or above ${gate}: ${failing[0]!.title}`)}" type="${xmlAttr(c.code)}">${xmlText(text)}</failure>`);
+      const url = opts.docUrl?.(c.code);
+      body.push(`      <failure message="${xmlAttr(`${failing.length} finding(s) at or above ${gate}: ${failing[0]!.title}`)}" type="${xmlAttr(c.code)}">${xmlText(url ? `${text}\n\ndocs: ${url}` : text)}</failure>`);
     }
     const out = [...below.map((f) => `[${f.severity}] ${f.title}: ${f.message}`), ...(c.reason && c.status === 'run' ? [`note: ${c.reason}`] : [])];
     if (out.length) body.push(`      <system-out>${xmlText(out.join('\n'))}</system-out>`);

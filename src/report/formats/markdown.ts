@@ -4,6 +4,7 @@
 
 import { codeInfo } from '../../analysis/doctor/catalog.js';
 import type { Severity } from '../../model/finding.js';
+import type { DocUrl } from '../links.js';
 import { sanitize } from '../sanitize.js';
 import { gateFailed, summaryLine, type FindingsReport } from './types.js';
 
@@ -27,12 +28,17 @@ function code(s: string): string {
 }
 
 export interface MarkdownOptions {
-  /** Prefix for links to docs/findings pages (default: repository-relative `docs/findings/`). */
-  docsBase?: string;
+  /** The URL of a code's page (docLinker in src/report/links.ts); without it codes are not linked. */
+  docUrl?: DocUrl;
+}
+
+/** A code, linked to its page when there is a URL for it (URLs come from links.ts, not from the state). */
+function codeLink(c: string, docUrl: DocUrl | undefined): string {
+  const url = docUrl?.(c);
+  return url ? `[${c}](${url.replace(/[\s()<>]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)})` : c;
 }
 
 export function toMarkdown(r: FindingsReport, opts: MarkdownOptions = {}): string {
-  const base = opts.docsBase ?? 'docs/findings/';
   const out: string[] = [];
   out.push(`## netsleuth ${md(r.command)}: ${r.findings.length === 0 ? 'no findings' : `${r.findings.length} finding${r.findings.length === 1 ? '' : 's'}`}`);
   out.push('');
@@ -44,7 +50,7 @@ export function toMarkdown(r: FindingsReport, opts: MarkdownOptions = {}): strin
     out.push('| --- | --- | --- | --- | --- |');
     for (const f of r.findings) {
       const subj = f.subjects.slice(0, 6).map(md).join(', ') + (f.subjects.length > 6 ? `, … (${f.subjects.length - 6} more)` : '');
-      out.push(`| ${ICON[f.severity]} | ${f.severity} | [${f.code}](${base}${f.code}.md) | ${md(f.title)} | ${subj} |`);
+      out.push(`| ${ICON[f.severity]} | ${f.severity} | ${codeLink(f.code, opts.docUrl)} | ${md(f.title)} | ${subj} |`);
     }
     out.push('');
     for (const f of r.findings) {
@@ -60,7 +66,7 @@ export function toMarkdown(r: FindingsReport, opts: MarkdownOptions = {}): strin
       }
       out.push(`**Remediation:** ${md(f.remediation)}`);
       out.push('');
-      out.push(`More: [${f.code}](${base}${f.code}.md)${codeInfo(f.code) ? ` — ${md(codeInfo(f.code)!.summary)}` : ''}`);
+      out.push(`More: ${codeLink(f.code, opts.docUrl)}${codeInfo(f.code) ? ` — ${md(codeInfo(f.code)!.summary)}` : ''}`);
       out.push('');
     }
   }

@@ -1,5 +1,5 @@
 // SARIF 2.1.0 (OASIS) for GitHub code scanning and other SARIF viewers: one rule per catalog
-// code (helpUri to its docs page), one result per finding (level from severity), the subjects as
+// code (helpUri to its page's URL, src/report/links.ts), one result per finding (level from severity), the subjects as
 // logical locations. Code scanning needs a physicalLocation on every result: findings are about
 // the snapshot file when there is one (region: line 1), and about a pseudo artifact
 // `netsleuth-live-state.json` for a live daemon (docs/doctor.md says so).
@@ -7,25 +7,19 @@
 import { createHash } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { isAbsolute, join, relative, sep } from 'node:path';
-import { CATALOG, codeInfo, docsPath } from '../../analysis/doctor/catalog.js';
+import { CATALOG, codeInfo } from '../../analysis/doctor/catalog.js';
 import type { Severity } from '../../model/finding.js';
+import type { DocUrl } from '../links.js';
 import type { FindingsReport } from './types.js';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', info: 'note' };
 export const LIVE_ARTIFACT = 'netsleuth-live-state.json';
 
 export interface SarifOptions {
-  /** Where docs/findings pages live: NETSLEUTH_DOCS_URL (a base URL ending in /), else file:// of the installed docs. */
-  docsBase: string;
+  /** The URL of a code's page (docLinker in src/report/links.ts): an http(s) URL, never a local path. */
+  docUrl: DocUrl;
   /** The directory artifact paths are made relative to (the checkout, for code scanning). */
   cwd: string;
-}
-
-/** The base URL of docs/findings/ pages: `NETSLEUTH_DOCS_URL` or the installed package's docs. */
-export function defaultDocsBase(env: NodeJS.ProcessEnv, packageRoot: string): string {
-  const u = env.NETSLEUTH_DOCS_URL?.trim();
-  if (u) return u.endsWith('/') ? u : `${u}/`;
-  return pathToFileURL(join(packageRoot, 'docs', 'findings') + sep).href;
 }
 
 function artifactUri(r: FindingsReport, cwd: string): string {
@@ -40,14 +34,14 @@ export function toSarif(r: FindingsReport, opts: SarifOptions): object {
   const codes = [...new Set([...r.checks.map((c) => c.code), ...r.findings.map((f) => f.code)])];
   const rules = codes.map((code) => {
     const ci = codeInfo(code) ?? CATALOG.find((x) => x.code === 'EVIDENCE_MISSING')!;
-    const page = `${opts.docsBase}${code}.md`;
+    const page = opts.docUrl(code);
     return {
       id: code,
       name: code.toLowerCase().replace(/_([a-z])/g, (_, ch: string) => ch.toUpperCase()).replace(/^./, (ch) => ch.toUpperCase()),
       shortDescription: { text: ci.title },
       fullDescription: { text: ci.summary },
-      helpUri: page,
-      help: { text: `${ci.summary} See ${docsPath(code)}.`, markdown: `${ci.summary}\n\nSee [${docsPath(code)}](${page}).` },
+      ...(page ? { helpUri: page } : {}),
+      help: page ? { text: `${ci.summary} See ${page}`, markdown: `${ci.summary}\n\nSee [${code}](${page}).` } : { text: ci.summary },
       defaultConfiguration: { level: LEVEL[ci.severity] },
       properties: { tags: ['netsleuth', ci.group], precision: 'high' },
     };

@@ -40,7 +40,7 @@ describe('firewall trace on the bundled example', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/HOOK\s+TABLE\s+CHAIN\s+#\s+RULE\s+MATCHED\s+ACTION\s+WHY NOT/);
     expect(r.stdout).toMatch(/^verdict: DROP — rule 15 in filter\/FORWARD/m);
-    expect(r.stdout).toContain('deciding rule: -A FORWARD -i br-3c980993d035 -o br-3c980993d035 -j DROP');
+    expect(r.stdout).toContain('deciding rule: -A FORWARD -i br-2baf6e6d576d -o br-2baf6e6d576d -j DROP');
     expect(r.stdout).toContain('FW_ICC_DISABLED');
     expect(r.stderr).toBe('');
   });
@@ -68,7 +68,7 @@ describe('firewall trace on the bundled example', () => {
     }
     expect(j.decidedBy).toMatchObject({ table: 'filter', chain: 'FORWARD', index: 6 });
     expect(j.from).toMatchObject({ kind: 'container', name: 'shop-web-1', ip: '10.214.11.2', network: 'shop_back' });
-    expect(j.packet).toMatchObject({ path: 'forward', inIface: 'br-77ed0653b0de', outIface: 'br-77ed0653b0de' });
+    expect(j.packet).toMatchObject({ path: 'forward', inIface: 'br-6ad83018d545', outIface: 'br-6ad83018d545' });
     expect(j.source).toMatchObject({ origin: 'snapshot' });
   });
 

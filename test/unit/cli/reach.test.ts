@@ -66,7 +66,7 @@ describe('netsleuth reach', () => {
   it('--verbose shows the deciding rule text', async () => {
     const r = await runCli(['reach', 'quarantine-a', 'quarantine-b', '-p', '80', '-s', EXAMPLE, '--verbose']);
     expect(r.stdout).toMatch(/evidence:/);
-    expect(r.stdout).toMatch(/-A FORWARD -i br-3c980993d035 -o br-3c980993d035 -j DROP/);
+    expect(r.stdout).toMatch(/-A FORWARD -i br-2baf6e6d576d -o br-2baf6e6d576d -j DROP/);
   });
 
   it('--expect is a gate: 0 when met, 1 with a one-line reason when not', async () => {

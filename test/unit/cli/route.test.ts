@@ -15,7 +15,7 @@ describe('netsleuth route', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/verdict: ROUTED/);
     expect(r.stdout).toMatch(/WHERE\s+STEP\s+RULE\s+TABLE\s+ROUTE/);
-    expect(r.stdout).toMatch(/br-77ed0653b0de/);
+    expect(r.stdout).toMatch(/br-6ad83018d545/);
     expect(r.stderr).toBe('');
   });
   it('--json: {verdict, hops} plus errno, reasons, findings; nothing else on stdout', async () => {

@@ -42,7 +42,7 @@ describe('replyFlow', () => {
     const { built, trace } = request('shop-web-1', 'shop-db-1', 5432);
     const r = replyFlow(ex, built, trace)!;
     expect(r.family).toBe('ipv4');
-    expect(r.packet).toMatchObject({ src: '10.214.11.4', dst: '10.214.11.2', sport: 5432, dport: 40000, ctState: 'ESTABLISHED', path: 'forward', inIface: 'br-77ed0653b0de', outIface: 'br-77ed0653b0de', srcLocal: false, dstLocal: false, protocol: 'tcp' });
+    expect(r.packet).toMatchObject({ src: '10.214.11.4', dst: '10.214.11.2', sport: 5432, dport: 40000, ctState: 'ESTABLISHED', path: 'forward', inIface: 'br-6ad83018d545', outIface: 'br-6ad83018d545', srcLocal: false, dstLocal: false, protocol: 'tcp' });
     expect(r.from).toBe(built.to);
     expect(r.to).toBe(built.from);
   });
@@ -51,19 +51,19 @@ describe('replyFlow', () => {
     const { built, trace } = request('198.51.100.7', 'host', 8080);
     expect(trace.finalPacket).toMatchObject({ dst: '10.214.10.2', dport: 80 });
     const r = replyFlow(ex, built, trace)!;
-    expect(r.packet).toMatchObject({ src: '10.214.10.2', sport: 80, dst: '198.51.100.7', dport: 40000, path: 'forward', inIface: 'br-8559cb630e9a', outIface: 'eth0', ctState: 'ESTABLISHED' });
+    expect(r.packet).toMatchObject({ src: '10.214.10.2', sport: 80, dst: '198.51.100.7', dport: 40000, path: 'forward', inIface: 'br-60398d2b7110', outIface: 'eth0', ctState: 'ESTABLISHED' });
   });
 
   it('to the host: the reply is locally generated (OUTPUT) and leaves where the request came in', () => {
     const { built, trace } = request('shop-web-1', 'host', 53, 'udp');
     const r = replyFlow(ex, built, trace)!;
-    expect(r.packet).toMatchObject({ path: 'output', src: '10.214.10.1', dst: '10.214.10.3', inIface: null, outIface: 'br-8559cb630e9a', srcLocal: true, dstLocal: false, sport: 53, dport: 40000 });
+    expect(r.packet).toMatchObject({ path: 'output', src: '10.214.10.1', dst: '10.214.10.3', inIface: null, outIface: 'br-60398d2b7110', srcLocal: true, dstLocal: false, sport: 53, dport: 40000 });
   });
 
   it('from the host: the reply is delivered to it (INPUT)', () => {
     const { built, trace } = request('host', 'shop-proxy-1', 80);
     const r = replyFlow(ex, built, trace)!;
-    expect(r.packet).toMatchObject({ path: 'input', src: '10.214.10.2', inIface: 'br-8559cb630e9a', outIface: null, srcLocal: false, dstLocal: true });
+    expect(r.packet).toMatchObject({ path: 'input', src: '10.214.10.2', inIface: 'br-60398d2b7110', outIface: null, srcLocal: false, dstLocal: true });
   });
 
   it('ICMP: an echo reply (type 0), no ports', () => {

@@ -36,7 +36,7 @@ describe('compareProbe', () => {
     const a = compareProbe(reach('shop-web-1', 'shop-db-1', 5432), probe('timeout'));
     expect(a.agreement).toBe(false);
     expect(a.suspect!.stage).toBe('firewall');
-    expect(a.next.some((n) => n.startsWith('tcpdump -ni br-77ed0653b0de host 10.214.11.4 and port 5432'))).toBe(true);
+    expect(a.next.some((n) => n.startsWith('tcpdump -ni br-6ad83018d545 host 10.214.11.4 and port 5432'))).toBe(true);
   });
 
   it('refused where a listener was seen: the listener is suspected', () => {

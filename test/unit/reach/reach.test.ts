@@ -38,7 +38,7 @@ describe('reach on the bundled example', () => {
   it('ICC disabled: blocked by the FORWARD -i br -o br DROP; the listener answer is separate', () => {
     const r = reach(ex, 'quarantine-a', 'quarantine-b', 80);
     expect(r.verdict).toBe('blocked');
-    expect(r.blocking[0]!.message).toMatch(/-A FORWARD -i br-3c980993d035 -o br-3c980993d035 -j DROP/);
+    expect(r.blocking[0]!.message).toMatch(/-A FORWARD -i br-2baf6e6d576d -o br-2baf6e6d576d -j DROP/);
     expect(r.listening).toBe(false);
   });
 

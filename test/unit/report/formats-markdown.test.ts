@@ -5,6 +5,7 @@ import { runDoctor } from '../../../src/analysis/doctor/registry.js';
 import { md, toMarkdown } from '../../../src/report/formats/markdown.js';
 import { renderFindings } from '../../../src/report/formats/human.js';
 import type { FindingsReport } from '../../../src/report/formats/types.js';
+import { docLinker } from '../../../src/report/links.js';
 import { network, snapshot } from '../../support/build-snapshot.js';
 import { CASES, bind, publishing } from '../doctor/fixtures.js';
 
@@ -16,14 +17,15 @@ function report(s: ReturnType<typeof snapshot>['state'], failOn: FindingsReport[
 describe('Markdown and table renderings', () => {
   it('has the summary, a table row and a section per finding, with links to the pages', () => {
     const r = report(CASES.PORT_ALLOCATED_BY_CONTAINER!.yes());
-    const text = toMarkdown(r);
+    const text = toMarkdown(r, { docUrl: docLinker({ version: '0.1.0', repository: 'github:netsleuth/netsleuth' }) });
     expect(text).toMatch(/^## netsleuth doctor: \d+ findings/);
     expect(text).toContain('**Summary:** 1 error');
     expect(text).toContain('FAILED');
     const rows = text.split('\n').filter((l) => /^\| (🔴|🟠|🔵) \|/.test(l));
     expect(rows).toHaveLength(r.findings.length);
     expect(text.match(/^### /gm)).toHaveLength(r.findings.length);
-    expect(text).toContain('[PORT_ALLOCATED_BY_CONTAINER](docs/findings/PORT_ALLOCATED_BY_CONTAINER.md)');
+    expect(text).toContain('[PORT_ALLOCATED_BY_CONTAINER](https://github.com/netsleuth/netsleuth/blob/v0.1.0/docs/findings/PORT_ALLOCATED_BY_CONTAINER.md)');
+    expect(text).not.toMatch(/\]\((?!https:)/);
     expect(text).toContain('**Remediation:**');
   });
 
@@ -31,7 +33,7 @@ describe('Markdown and table renderings', () => {
     const net = network('n', '10.9.0.0/24');
     const evil = 'x|y<img src=x>[click](http://evil)`';
     const s = snapshot({ networks: [net], containers: [publishing(evil, net, '10.9.0.2', [bind(8080, 80)]), publishing('b', net, '10.9.0.3', [bind(8080, 80)])] }).state;
-    const text = toMarkdown(report(s));
+    const text = toMarkdown(report(s), { docUrl: (c) => `https://docs.example/${c}.md` });
     // Code spans show their content literally; everywhere else the name must be escaped.
     const outsideCode = text.replace(/(`+) .*? \1|`[^`]*`/g, '');
     expect(outsideCode).not.toContain('<img');

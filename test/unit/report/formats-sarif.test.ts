@@ -29,7 +29,7 @@ describe('SARIF 2.1.0', () => {
   it('validates against the official schema, for several fixtures, snapshot and live', () => {
     for (const code of ['PUBLISHED_PORT_FIREWALL_BLOCKED', 'PORT_ALLOCATED_BY_CONTAINER', 'FW_SHADOWED_RULE', 'EVIDENCE_MISSING']) {
       for (const file of ['snaps/outage.json', null]) {
-        const doc = toSarif(report(code, file), { docsBase: 'https://example.test/docs/findings/', cwd: '/work/repo' });
+        const doc = toSarif(report(code, file), { docUrl: (c) => `https://example.test/docs/findings/${c}.md`, cwd: '/work/repo' });
         const ok = validate(doc);
         expect(validate.errors ?? [], JSON.stringify(validate.errors?.slice(0, 3))).toEqual([]);
         expect(ok).toBe(true);
@@ -38,7 +38,7 @@ describe('SARIF 2.1.0', () => {
   });
 
   it('the schema check can fail: a result without message is rejected', () => {
-    const doc = toSarif(report('RISKY_EXPOSURE'), { docsBase: 'https://example.test/', cwd: '/work/repo' }) as Sarif;
+    const doc = toSarif(report('RISKY_EXPOSURE'), { docUrl: (c) => `https://example.test/${c}.md`, cwd: '/work/repo' }) as Sarif;
     const broken = structuredClone(doc) as unknown as { runs: Array<{ results: Array<Record<string, unknown>> }> };
     delete broken.runs[0]!.results[0]!.message;
     expect(validate(broken)).toBe(false);
@@ -46,7 +46,7 @@ describe('SARIF 2.1.0', () => {
 
   it('one rule per code with helpUri to its page; results point at their rule, level from severity, subjects as logical locations', () => {
     const r = report('PUBLISHED_PORT_FIREWALL_BLOCKED');
-    const doc = toSarif(r, { docsBase: 'https://example.test/docs/findings/', cwd: '/work/repo' }) as Sarif;
+    const doc = toSarif(r, { docUrl: (c) => `https://example.test/docs/findings/${c}.md`, cwd: '/work/repo' }) as Sarif;
     const run = doc.runs[0]!;
     const ids = run.tool.driver.rules.map((x) => x.id);
     expect(new Set(ids).size).toBe(ids.length);
@@ -65,9 +65,9 @@ describe('SARIF 2.1.0', () => {
   });
 
   it('live state: a pseudo artifact; a file outside the working directory: a file:// URI', () => {
-    const live = toSarif(report('RISKY_EXPOSURE', null), { docsBase: 'https://example.test/', cwd: '/work/repo' }) as Sarif;
+    const live = toSarif(report('RISKY_EXPOSURE', null), { docUrl: (c) => `https://example.test/${c}.md`, cwd: '/work/repo' }) as Sarif;
     expect(live.runs[0]!.results[0]!.locations[0]!.physicalLocation.artifactLocation.uri).toBe('netsleuth-live-state.json');
-    const outside = toSarif(report('RISKY_EXPOSURE', '/tmp/x y.json'), { docsBase: 'https://example.test/', cwd: '/work/repo' }) as Sarif;
+    const outside = toSarif(report('RISKY_EXPOSURE', '/tmp/x y.json'), { docUrl: (c) => `https://example.test/${c}.md`, cwd: '/work/repo' }) as Sarif;
     expect(outside.runs[0]!.results[0]!.locations[0]!.physicalLocation.artifactLocation.uri).toBe('file:///tmp/x%20y.json');
   });
 });

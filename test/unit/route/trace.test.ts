@@ -21,7 +21,7 @@ describe('traceRoute on the bundled example', () => {
   it('container → other network goes through the host tables, arriving on the bridge', () => {
     const t = traceRoute(S, 'shop-proxy-1', 'shop-db-1');
     expect(t.verdict).toBe('routed');
-    expect(t.hops[1]).toMatchObject({ where: 'host', iif: 'br-8559cb630e9a', oif: 'br-77ed0653b0de', table: 'main' });
+    expect(t.hops[1]).toMatchObject({ where: 'host', iif: 'br-60398d2b7110', oif: 'br-6ad83018d545', table: 'main' });
     expect(t.hops[2]!.step).toBe('deliver');
   });
   it('egress through the uplink notes MASQUERADE and the MTU drop', () => {
@@ -49,7 +49,7 @@ describe('traceRoute on the bundled example', () => {
     expect(traceRoute(S, 'shop-web-sidecar', 'shop-cache-1').hops[0]!.where).toMatch(/namespace of shop-web-1/);
   });
   it('ids, addresses and errors', () => {
-    expect(traceRoute(S, '1c36d5ea6b7e', '10.214.11.4').to).toBe('10.214.11.4');
+    expect(traceRoute(S, '09d4f6767edc', '10.214.11.4').to).toBe('10.214.11.4');
     expect(traceRoute(S, '10.214.10.2', 'shop-db-1').from).toBe('shop-proxy-1');
     expect(() => traceRoute(S, 'nope', 'host')).toThrow(SubjectError);
   });

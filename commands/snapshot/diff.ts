@@ -42,7 +42,10 @@ export default class SnapshotDiff extends NetsleuthCommand {
     const diff = diffStates(sa.state, sb.state, flags.verdicts ? { findings: allFindings, verdicts } : { findings: allFindings });
     const side = (file: string, s: Snapshot): SnapshotSide => ({ file, capturedAt: s.capture.time, host: s.state.hosts[0]?.name ?? null });
     const report: SnapshotDiffReport = { a: side(args.a, sa), b: side(args.b, sb), ...diff, compared: flags.verdicts ? ['findings', 'verdicts'] : ['findings'] };
-    if (flags.json) this.printJson(report);
+    if (flags.json) {
+      this.useSource({ kind: 'snapshot', label: `${args.a} -> ${args.b}`, capturedAt: null });
+      this.printDocument((await import('../../src/report/json.js')).diffJson(report));
+    }
     else {
       const { renderSnapshotDiff } = await import('../../src/report/snapshot-diff.js');
       this.print(renderSnapshotDiff(report));

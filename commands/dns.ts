@@ -114,7 +114,7 @@ export default class Dns extends NetsleuthCommand {
       }
       report = buildReport({ prediction, mode: opened.origin, source: opened.label, server: flags.server ?? null, observed: live?.observed ?? null, comparison: live?.comparison ?? null, liveCheck: live?.liveCheck ?? null });
     }
-    if (flags.json) this.printJson(report);
+    if (flags.json) this.printDocument((await import('../src/report/json.js')).dnsJson(report));
     else {
       const { renderDnsReport } = await import('../src/report/dns.js');
       this.print(renderDnsReport(report));

@@ -59,7 +59,7 @@ export default class Doctor extends NetsleuthCommand {
       subjectKind: subjectKinds(state),
     };
     if (format === 'json') {
-      this.printJson({ source: { origin: opened.origin, label: opened.label }, failOn, summary: countBySeverity(result.findings), findings: result.findings, checks: result.checks });
+      this.printDocument({ failOn, summary: countBySeverity(result.findings), findings: result.findings, checks: result.checks });
     } else if (format === 'table') this.print(renderFindings(report, { verbose: flags.verbose }));
     else this.print(renderDocument(report, format, this.config.pjson));
 

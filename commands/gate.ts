@@ -40,7 +40,7 @@ export default class Gate extends NetsleuthCommand {
     const opened = await this.openSource(flags);
     const { evaluatePolicy } = await import('../src/analysis/gate.js');
     const report: GateOutput = { policy: args.policy, source: opened.label, origin: opened.origin, ...evaluatePolicy(opened.snapshot.state, policy) };
-    if (flags.json) this.printJson(report);
+    if (flags.json) this.printDocument((await import('../src/report/json.js')).gateJson(report));
     else {
       const { renderGate } = await import('../src/report/gate.js');
       this.print(renderGate(report, { verbose: flags.verbose }));

@@ -37,7 +37,7 @@ export default class Graph extends NetsleuthCommand {
       throw e;
     }
     let text: string;
-    if (flags.json) text = JSON.stringify({ source: opened.label, origin: opened.origin, ...topo }, null, 2) + '\n';
+    if (flags.json) text = JSON.stringify(this.document({ ...topo }), null, 2) + '\n';
     else if (flags.format === 'mermaid') text = (await import('../src/report/graph-mermaid.js')).renderMermaid(topo);
     else if (flags.format === 'svg') text = (await import('../src/report/graph-svg.js')).renderSvg(topo);
     else text = (await import('../src/report/graph-dot.js')).renderDot(topo);

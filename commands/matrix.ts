@@ -76,7 +76,7 @@ export default class Matrix extends NetsleuthCommand {
       }
       (m as typeof m & { probeSummary?: unknown }).probeSummary = summary;
     }
-    if (flags.json) this.printJson(m);
+    if (flags.json) this.printDocument((await import('../src/report/json.js')).matrixJson(m));
     else {
       const { renderMatrix } = await import('../src/report/matrix.js');
       this.print(renderMatrix(m, { limit: flags.limit, term: this.term() }));

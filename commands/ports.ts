@@ -49,7 +49,7 @@ export default class Ports extends NetsleuthCommand {
       notes: [...(plan?.notes ?? []), ...result.notes],
       claims: result.claims,
     };
-    if (format === 'json') this.printJson(report);
+    if (format === 'json') this.printDocument((await import('../src/report/json.js')).portsJson(report));
     else if (format === 'table') {
       const { renderPorts } = await import('../src/report/ports.js');
       this.print(renderPorts(report));

@@ -76,7 +76,7 @@ export default class Reach extends NetsleuthCommand {
       result.agreement = check.agreement?.agreement ?? null;
     }
     const probeCheck = check ? { outcome: check.outcome, skipped: check.skipped, ...(check.agreement ?? {}) } : null;
-    if (flags.json) this.printJson({ ...result, probeCheck });
+    if (flags.json) this.printDocument({ ...result, probeCheck });
     else {
       const { renderReach } = await import('../src/report/reach.js');
       this.print(renderReach(result, { term: this.term({ verbose: flags.verbose }), probeCheck }));

@@ -4,6 +4,7 @@ import { traceRoute } from '../src/analysis/route.js';
 import { viewOf } from '../src/model/view.js';
 import { routeFindings } from '../src/analysis/route-findings.js';
 import { renderRoute } from '../src/report/route.js';
+import { routeJson } from '../src/report/json.js';
 
 export default class Route extends NetsleuthCommand {
   static override summary = 'Hop-by-hop forwarding path from FROM to TO: the policy rule, table and route used at each hop, NAT, MTU.';
@@ -37,7 +38,11 @@ export default class Route extends NetsleuthCommand {
       for (const e of view.containerRef(name)?.endpoints ?? []) related.add(e.networkName);
     }
     const findings = routeFindings(state).filter((f) => f.subjects.some((s) => related.has(s)));
-    if (flags.json) this.printJson({ ...trace, findings });
+    if (flags.json) {
+      const from = view.resolve(args.from);
+      const refs = { fromRef: view.ref(from), toRef: view.ref(view.resolve(args.to, { from: from.kind === 'container' ? from.container : null })) };
+      this.printDocument(routeJson(trace, refs, findings));
+    }
     else this.print(renderRoute(trace, findings, { verbose: flags.verbose }));
   }
 }

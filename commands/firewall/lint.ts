@@ -69,8 +69,10 @@ export default class FirewallLint extends NetsleuthCommand {
     summary = res.summary;
     const findings: LintJsonFinding[] = res.findings;
     if (unavailable) summary.push(`not linted: ${unavailable}`);
-    if (format === 'json') this.printJson({ source: label, verdict: unavailable ? 'unknown' : 'checked', reason: unavailable, rulesets: res.rulesets, findings });
-    else if (format === 'table') {
+    if (format === 'json') {
+      if (flags.ruleset) this.useSource({ kind: 'ruleset', label: flags.ruleset, capturedAt: null });
+      this.printDocument((await import('../../src/report/json.js')).lintJson({ verdict: unavailable ? 'unknown' : 'checked', reason: unavailable, rulesets: res.rulesets, findings }));
+    } else if (format === 'table') {
       const { renderLint } = await import('../../src/report/firewall.js');
       this.print(renderLint(findings, label, summary));
     } else {

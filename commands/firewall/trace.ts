@@ -51,7 +51,6 @@ export default class FirewallTrace extends NetsleuthCommand {
     const ctState = flags.state as Trace['state'];
     let trace: Trace;
     let label: string;
-    let origin: string;
     if (flags.ruleset) {
       const text = await readRulesetFile(flags.ruleset, 'ruleset');
       const ipsetSave = flags.ipset ? await readRulesetFile(flags.ipset, 'ipset file') : null;
@@ -69,17 +68,15 @@ export default class FirewallTrace extends NetsleuthCommand {
         ipsetSave,
       });
       label = `ruleset ${flags.ruleset}`;
-      origin = 'ruleset';
+      this.useSource({ kind: 'ruleset', label: flags.ruleset, capturedAt: null });
     } else {
       if (flags.in || flags.out || flags.path) throw new InputError('--in, --out and --path apply only with --ruleset (with a snapshot or daemon they come from the model)');
       const { traceFlow } = await import('../../src/analysis/firewall-flow.js');
       const opened = await this.openSource(flags);
       trace = traceFlow(opened.snapshot.state, { from: flags.from, to: flags.to, port, protocol, ctState });
       label = opened.origin === 'snapshot' ? `snapshot ${opened.label}` : `live daemon ${opened.label}`;
-      origin = opened.origin;
     }
-    const { renderTrace, traceJson } = await import('../../src/report/firewall.js');
-    if (flags.json) this.printJson(traceJson(trace, origin, label));
-    else this.print(renderTrace(trace, label));
+    if (flags.json) this.printDocument((await import('../../src/report/json.js')).traceJson(trace));
+    else this.print((await import('../../src/report/firewall.js')).renderTrace(trace, label));
   }
 }

@@ -103,7 +103,8 @@ export default class SnapshotCapture extends NetsleuthCommand {
       durationMs: snapshot.capture.durationMs,
     };
     if (flags.json) {
-      this.printJson(result);
+      this.useSource({ kind: 'daemon', label: result.endpoint, capturedAt: snapshot.capture.time });
+      this.printDocument(result);
       return;
     }
     const lines = [

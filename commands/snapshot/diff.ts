@@ -10,7 +10,7 @@ export default class SnapshotDiff extends NetsleuthCommand {
   static override description = [
     'Compares snapshot A (before) with snapshot B (after): containers added, removed, renamed or recreated (matched by id, then by name), state changes; endpoints attached, detached or moved between networks, and their addresses; published ports; networks added or removed and changed options (internal, ICC, subnets, driver options); firewall rules added or removed, compared by rule text per table and chain regardless of position and counters; host and per-container routes; daemon settings and sysctls.',
     'Then runs the finding checks on both sides and lists findings that appeared, were resolved or changed severity (matched by code and subjects), and the reach verdicts between containers (as `netsleuth matrix`) that changed: ICMP echo, plus every --port given. --no-verdicts skips them.',
-    'Human output groups changes by kind: "+" added, "-" removed, "~" changed. --json prints {a, b, identical, counts, changes: [{kind, op, subject, field, before, after, message}], notes, compared} (see docs/diff.md).',
+    'Human output groups changes by kind: "+" added, "-" removed, "~" changed. --json prints {schemaVersion, command, source, a, b, identical, summary, changes: [{kind, op, subject, field, before, after, message}], notes, compared} (see docs/diff.md).',
     'Exit code 0, or with --exit-code 1 when anything differs (like git diff --exit-code). 2 for an unreadable or invalid snapshot file.',
   ].join('\n\n');
   static override examples = [
@@ -42,7 +42,10 @@ export default class SnapshotDiff extends NetsleuthCommand {
     const diff = diffStates(sa.state, sb.state, flags.verdicts ? { findings: allFindings, verdicts } : { findings: allFindings });
     const side = (file: string, s: Snapshot): SnapshotSide => ({ file, capturedAt: s.capture.time, host: s.state.hosts[0]?.name ?? null });
     const report: SnapshotDiffReport = { a: side(args.a, sa), b: side(args.b, sb), ...diff, compared: flags.verdicts ? ['findings', 'verdicts'] : ['findings'] };
-    if (flags.json) this.printJson(report);
+    if (flags.json) {
+      this.useSource({ kind: 'snapshot', label: `${args.a} -> ${args.b}`, capturedAt: null });
+      this.printDocument((await import('../../src/report/json.js')).diffJson(report));
+    }
     else {
       const { renderSnapshotDiff } = await import('../../src/report/snapshot-diff.js');
       this.print(renderSnapshotDiff(report));

@@ -3,6 +3,7 @@ import { NetsleuthCommand, jsonFlag } from '../../src/cli/base.js';
 import { readSnapshot } from '../../src/sources/snapshot/read.js';
 import { summarizeSnapshot } from '../../src/analysis/summary.js';
 import { renderSnapshotSummary } from '../../src/report/snapshot-summary.js';
+import { snapshotFileSource } from '../../src/report/json.js';
 
 export default class SnapshotShow extends NetsleuthCommand {
   static override summary = 'Summarize a snapshot: host, evidence, networks and containers.';
@@ -22,7 +23,10 @@ export default class SnapshotShow extends NetsleuthCommand {
     this.setOutput(flags.json);
     const snapshot = await readSnapshot(args.file);
     const summary = summarizeSnapshot(snapshot);
-    if (flags.json) this.printJson(summary);
+    if (flags.json) {
+      this.useSource(snapshotFileSource(args.file, snapshot));
+      this.printDocument({ ...summary });
+    }
     else this.print(renderSnapshotSummary(summary, args.file));
   }
 }

@@ -2,6 +2,7 @@ import { Args } from '@oclif/core';
 import { NetsleuthCommand, jsonFlag } from '../../src/cli/base.js';
 import { readSnapshot } from '../../src/sources/snapshot/read.js';
 import { sanitize } from '../../src/report/sanitize.js';
+import { snapshotFileSource } from '../../src/report/json.js';
 
 export default class SnapshotValidate extends NetsleuthCommand {
   static override summary = 'Check a snapshot file against the published JSON Schema (docs/snapshot.schema.json).';
@@ -29,7 +30,10 @@ export default class SnapshotValidate extends NetsleuthCommand {
       networks: snapshot.state.networks.length,
       containers: snapshot.state.containers.length,
     };
-    if (flags.json) this.printJson(result);
+    if (flags.json) {
+      this.useSource(snapshotFileSource(args.file, snapshot));
+      this.printDocument(result);
+    }
     else
       this.print(
         sanitize(

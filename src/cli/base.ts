@@ -6,6 +6,7 @@ import { EXIT, GateFailure, NetsleuthError, exitCodeOf } from './errors.js';
 import { atLeast, type Severity } from '../model/finding.js';
 import { outputMode, type OutputMode } from './output.js';
 import { termFor, type Term } from '../report/term.js';
+import { envelope, NO_SOURCE, openedSource, type Envelope, type JsonSource, type Payload } from '../report/json.js';
 import { nonEmpty } from './flags.js';
 import type { OpenedSource, OpenOptions, SourceFlags } from '../sources/open.js';
 
@@ -59,6 +60,8 @@ export function wantsJson(argv: readonly string[]): boolean {
 
 export abstract class NetsleuthCommand extends Command {
   protected mode: OutputMode = outputMode(false);
+  /** What the JSON envelope says the answer came from; set when a source is opened (or named). */
+  private jsonSource: JsonSource | null = null;
 
   protected setOutput(json: boolean): OutputMode {
     this.mode = outputMode(json);
@@ -71,7 +74,30 @@ export abstract class NetsleuthCommand extends Command {
    */
   protected async openSource(flags: SourceFlags, opts: Omit<OpenOptions, 'toolVersion'> = {}): Promise<OpenedSource> {
     const { openSource } = await import('../sources/open.js');
-    return openSource({ snapshot: flags.snapshot, host: flags.host, context: flags.context, timeout: flags.timeout }, { toolVersion: this.config.version, ...opts });
+    // Until it is open, an error document still says which source was asked for.
+    this.jsonSource = flags.snapshot !== undefined ? { kind: 'snapshot', label: flags.snapshot, capturedAt: null } : { kind: 'daemon', label: flags.host ?? null, capturedAt: null };
+    const opened = await openSource({ snapshot: flags.snapshot, host: flags.host, context: flags.context, timeout: flags.timeout }, { toolVersion: this.config.version, ...opts });
+    this.jsonSource = openedSource(opened);
+    return opened;
+  }
+
+  /** Name the source for commands that read their input themselves (a snapshot file, a ruleset). */
+  protected useSource(source: JsonSource): void {
+    this.jsonSource = source;
+  }
+
+  /** `snapshot show`, `firewall trace`: the command as typed, words separated by spaces. */
+  protected get commandName(): string {
+    return this.id?.replace(/:/g, ' ') ?? 'netsleuth';
+  }
+
+  /** The --json document: the one envelope (docs/cli.md "JSON output") around the command's fields. */
+  protected document(payload: Payload): Envelope {
+    return envelope(this.commandName, this.jsonSource ?? NO_SOURCE, payload);
+  }
+
+  protected printDocument(payload: Payload): void {
+    this.printJson(this.document(payload));
   }
 
   /**
@@ -133,7 +159,7 @@ export abstract class NetsleuthCommand extends Command {
     // A flag that failed to parse (a bad --port, an empty --snapshot) ends the command before
     // run() has read --json: look at the arguments themselves then.
     const json = this.mode.json || wantsJson(this.argv);
-    if (json) this.printJson({ error: { exitCode: code, message: oneLine, hint: hint ?? null } });
+    if (json) this.printDocument({ error: { exitCode: code, message: oneLine, hint: hint ?? null } });
     process.exitCode = code;
   }
 }

@@ -8,15 +8,6 @@ import type { PacketView, TraceStep } from '../firewall/types.js';
 import { sanitize } from './sanitize.js';
 import { renderTable } from './table.js';
 
-export interface TraceJson extends FirewallTrace {
-  source: { origin: string; label: string };
-}
-
-/** The JSON document of `firewall trace --json` (docs/firewall.md). */
-export function traceJson(t: FirewallTrace, origin: string, label: string): TraceJson {
-  return { ...t, source: { origin, label } };
-}
-
 function endText(e: FlowEnd): string {
   const parts: string[] = [];
   if (e.kind === 'container') parts.push(e.name ?? e.spec);

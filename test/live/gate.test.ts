@@ -20,7 +20,7 @@ const live = requireLiveDaemon();
 
 interface GateJson {
   passed: boolean;
-  origin: string;
+  source: { kind: string; label: string | null };
   results: GateResult[];
 }
 

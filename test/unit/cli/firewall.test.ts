@@ -67,9 +67,10 @@ describe('firewall trace on the bundled example', () => {
       expect(s).toHaveProperty('action');
     }
     expect(j.decidedBy).toMatchObject({ table: 'filter', chain: 'FORWARD', index: 6 });
-    expect(j.from).toMatchObject({ kind: 'container', name: 'shop-web-1', ip: '10.214.11.2', network: 'shop_back' });
+    expect(j.from).toBe('shop-web-1');
+    expect(j.fromRef).toMatchObject({ kind: 'container', id: expect.stringMatching(/^[0-9a-f]{64}$/), ip: '10.214.11.2', network: 'shop_back' });
     expect(j.packet).toMatchObject({ path: 'forward', inIface: 'br-6ad83018d545', outIface: 'br-6ad83018d545' });
-    expect(j.source).toMatchObject({ origin: 'snapshot' });
+    expect(j.source).toEqual({ kind: 'snapshot', label: EXAMPLE, capturedAt: '2026-12-07T20:42:47.078Z' });
   });
 
   it('unknown container: exit 2, one line', async () => {
@@ -126,7 +127,7 @@ describe('firewall trace --ruleset', () => {
     const j = JSON.parse(r.stdout);
     expect(j.verdict).toBe('DROP');
     expect(j.decidedBy.chain).toBe('DOCKER-ISOLATION-STAGE-2');
-    expect(j.source.origin).toBe('ruleset');
+    expect(j.source).toEqual({ kind: 'ruleset', label: rules, capturedAt: null });
   });
 
   it('published port via --path input and --local', async () => {

@@ -77,7 +77,13 @@ describe('--port through the CLI: one validator, one line, exit 2', () => {
     // With --json the error is also a JSON document on stdout, as for any other error.
     const json = await runCli([...args, '0', '--json']);
     expect(json.code).toBe(2);
-    expect(JSON.parse(json.stdout)).toEqual({ error: { exitCode: 2, message: '--port 0 is out of range (1-65535)', hint: null } });
+    // The flags failed before any source was opened: the envelope's source is "none".
+    expect(JSON.parse(json.stdout)).toEqual({
+      schemaVersion: 1,
+      command: _name,
+      source: { kind: 'none', label: null, capturedAt: null },
+      error: { exitCode: 2, message: '--port 0 is out of range (1-65535)', hint: null },
+    });
   });
 
   it('a good spec still reaches the analysis (reach 5432, matrix 80/udp, diff -p twice)', async () => {

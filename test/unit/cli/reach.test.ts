@@ -27,7 +27,7 @@ describe('netsleuth reach', () => {
     expect(head[2]).toMatch(/^why: request dropped by filter\/FORWARD rule 15: inter-container communication is$/);
     expect(blocked.stdout).toMatch(/^fix: network quarantine has com\.docker\.network\.bridge\.enable_icc=false/m);
     // the rule text is --verbose detail
-    expect(blocked.stdout).not.toMatch(/-A FORWARD -i br-3c980993d035/);
+    expect(blocked.stdout).not.toMatch(/-A FORWARD -i br-2baf6e6d576d/);
   });
 
   it('COLUMNS=80: no line of the default output is wider than 80 columns', async () => {

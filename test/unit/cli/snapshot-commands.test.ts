@@ -28,7 +28,7 @@ describe('snapshot show / validate on the bundled example', () => {
     const r = await runCli(['snapshot', 'show', EXAMPLE, '--json']);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
-    expect(Object.keys(doc)).toEqual(['capture', 'hosts', 'networks', 'containers']);
+    expect(Object.keys(doc)).toEqual(['schemaVersion', 'command', 'source', 'capture', 'hosts', 'networks', 'containers']);
     const example = JSON.parse(readFileSync(EXAMPLE, 'utf8'));
     expect(doc.containers).toHaveLength(example.state.containers.length);
     expect(doc.networks.map((n: { name: string }) => n.name)).toContain('shop_back');

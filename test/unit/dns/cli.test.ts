@@ -34,7 +34,8 @@ describe('netsleuth dns', { timeout: 90_000 }, () => {
     const r = await runCli(['dns', 'web', '--from', 'client', '--snapshot', file, '--json']);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
-    expect(j).toEqual(expect.objectContaining({ name: 'web', type: 'A', verdict: 'resolved', mode: 'snapshot', agreement: null }));
+    expect(j).toEqual(expect.objectContaining({ name: 'web', type: 'A', verdict: 'resolved', agreement: null }));
+    expect(j.source.kind).toBe('snapshot');
     expect(j.answers).toEqual([expect.objectContaining({ data: '10.214.1.3', type: 'A' })]);
     expect(j.steps.length).toBe(2);
   });
@@ -73,7 +74,8 @@ describe('netsleuth dns', { timeout: 90_000 }, () => {
     expect(r.stdout).toMatch(/status: NOERROR/);
     expect(r.stdout).toMatch(/api\.test\.\t5\tIN\tA\t10\.0\.0\.7/);
     const j = JSON.parse((await runCli(['dns', 'nope.test', '--server', '127.0.0.1', '--port', String(dns.port), '--tcp', '--json'])).stdout);
-    expect(j).toEqual(expect.objectContaining({ verdict: 'nxdomain', mode: 'direct' }));
+    expect(j).toEqual(expect.objectContaining({ verdict: 'nxdomain', from: null, fromRef: null }));
+    expect(j.source).toEqual({ kind: 'none', label: null, capturedAt: null });
     expect(j.response.transport).toBe('tcp');
   });
 

@@ -133,8 +133,8 @@ describe('gate: CLI', () => {
     expect(human.stdout).toMatch(/Gate FAILED: 5 passed, 2 failed, 0 unknown/);
     expect(human.stderr.split('\n')[0]).toBe('netsleuth: gate failed: 2 failed, 0 unknown (first: line 21, no-conflicts)');
     expect(json.code).toBe(1);
-    const doc = JSON.parse(json.stdout) as { passed: boolean; counts: Record<string, number>; results: GateResult[]; policy: string; origin: string };
-    expect(doc).toMatchObject({ passed: false, counts: { pass: 5, fail: 2, unknown: 0 }, origin: 'snapshot', policy });
+    const doc = JSON.parse(json.stdout) as { passed: boolean; summary: Record<string, number>; results: GateResult[]; policy: string; source: { kind: string } };
+    expect(doc).toMatchObject({ passed: false, summary: { pass: 5, fail: 2, unknown: 0 }, source: { kind: 'snapshot' }, policy });
     expect(doc.results.map((r) => `${r.line} ${r.kind} ${r.status}`)).toEqual([
       '7 reach pass', '10 reach pass', '17 dns pass', '19 dns pass', '21 no-conflicts fail', '23 no-findings fail', '26 exposed pass',
     ]);

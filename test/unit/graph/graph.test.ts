@@ -307,7 +307,7 @@ describe('graph: CLI', () => {
     expect(svg.code).toBe(0);
     expect(svg.stdout).toBe('');
     expect(existsSync(file) && readFileSync(file, 'utf8').startsWith('<?xml')).toBe(true);
-    expect(JSON.parse(json.stdout)).toMatchObject({ origin: 'snapshot', focus: null, networks: expect.any(Array), containers: expect.any(Array), endpoints: expect.any(Array) });
+    expect(JSON.parse(json.stdout)).toMatchObject({ schemaVersion: 1, command: 'graph', source: { kind: 'snapshot' }, focus: null, networks: expect.any(Array), containers: expect.any(Array), endpoints: expect.any(Array) });
     expect(bad.code).toBe(2);
     expect(bad.stderr.split('\n')[0]).toBe('netsleuth: no network called "nope" in this state (did you mean "none"?)');
     expect(fmt.code).toBe(2);

@@ -30,7 +30,7 @@ describe('netsleuth matrix', () => {
     const j = JSON.parse(r.stdout);
     const cell = j.cells.find((c: { from: string; to: string }) => c.from === 'shop-proxy-1' && c.to === 'shop-cache-1');
     expect(cell).toMatchObject({ outcome: 'REFUSED', verdict: 'reachable', listening: false, code: null, cause: 'LISTENER_LOOPBACK_ONLY' });
-    expect(j.outcomes.OPEN + j.outcomes.REFUSED + j.outcomes.BLOCKED + j.outcomes.UNKNOWN).toBe(j.counts.pairs);
+    expect(j.outcomes.OPEN + j.outcomes.REFUSED + j.outcomes.BLOCKED + j.outcomes.UNKNOWN).toBe(j.summary.pairs);
   });
 
   it('COLUMNS=80: no line of the default output is wider than 80 columns', async () => {

@@ -22,13 +22,16 @@ export default class Doctor extends NetsleuthCommand {
     '<%= config.bin %> doctor --snapshot outage.json.gz --format sarif > netsleuth.sarif',
     '<%= config.bin %> doctor --format junit > netsleuth-junit.xml',
     '<%= config.bin %> doctor --snapshot outage.json.gz --format markdown > findings.md',
+    '<%= config.bin %> doctor --verbose',
+    '<%= config.bin %> doctor --explain MTU_MISMATCH',
   ];
   static override flags = {
     only: Flags.string({ description: 'Run only these finding codes (comma-separated).' }),
     skip: Flags.string({ description: 'Skip these finding codes (comma-separated).' }),
     'fail-on': failOnFlag({ default: 'error' }),
     format: Flags.string({ char: 'f', description: 'Output format: table (default), json (= --json), sarif (SARIF 2.1.0, GitHub code scanning), junit (one testcase per check, failures at or above --fail-on), markdown (PR comments).', options: ['table', 'json', 'sarif', 'junit', 'markdown'] }),
-    verbose: Flags.boolean({ char: 'v', description: 'Table format: show every evidence line.', default: false }),
+    verbose: Flags.boolean({ char: 'v', description: 'Table format: every finding in full (message, subjects, evidence, fix), grouped like the default triage list.', default: false }),
+    explain: Flags.string({ description: 'Explain one finding code (what it means, why it matters, the fix) and show every instance of it in the source, in full.', helpValue: 'CODE', exclusive: ['only', 'skip', 'format', 'json'] }),
     ...sourceFlags,
     ...jsonFlag,
   };
@@ -44,9 +47,15 @@ export default class Doctor extends NetsleuthCommand {
     const { unknownCodes, runDoctor } = await import('../src/analysis/doctor/registry.js');
     const bad = unknownCodes([...only, ...skip]);
     if (bad.length) throw new InputError(`unknown finding code${bad.length > 1 ? 's' : ''} ${bad.join(', ')} in --${only.includes(bad[0]!) ? 'only' : 'skip'}`, 'docs/findings/README.md lists every code');
+    const explain = flags.explain === undefined ? undefined : flags.explain.trim().toUpperCase();
+    if (explain !== undefined && unknownCodes([explain]).length) {
+      const [{ CATALOG }, { suggest }] = await Promise.all([import('../src/analysis/doctor/catalog.js'), import('../src/model/view.js')]);
+      const near = suggest(explain, CATALOG.map((c) => c.code));
+      throw new InputError(`unknown finding code "${flags.explain}"${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}`, 'docs/findings/README.md lists every code');
+    }
     const opened = await this.openSource(flags);
     const state = opened.snapshot.state;
-    const result = runDoctor(state, { only, skip });
+    const result = runDoctor(state, explain ? { only: [explain] } : { only, skip });
     const failOn: Severity = flags['fail-on'] ?? 'error';
     const { subjectKinds, renderDocument, renderFindings } = await import('../src/report/formats/emit.js');
     const report = {
@@ -58,9 +67,21 @@ export default class Doctor extends NetsleuthCommand {
       checks: result.checks,
       subjectKind: subjectKinds(state),
     };
+    if (explain) {
+      // The code's page ships in the package (docs/ is in package.json "files"); the catalog summary stands in without it.
+      const [{ readFileSync }, { join }, { projectRoot }, { renderExplain }] = await Promise.all([import('node:fs'), import('node:path'), import('../src/util/project-root.js'), import('../src/report/formats/human.js')]);
+      let page: string | null = null;
+      try {
+        page = readFileSync(join(projectRoot(), 'docs', 'findings', `${explain}.md`), 'utf8');
+      } catch {
+        page = null;
+      }
+      this.print(renderExplain(report, explain, page, this.term()));
+      return; // an explanation, not a gate: exit 0 whatever it found
+    }
     if (format === 'json') {
       this.printJson({ source: { origin: opened.origin, label: opened.label }, failOn, summary: countBySeverity(result.findings), findings: result.findings, checks: result.checks });
-    } else if (format === 'table') this.print(renderFindings(report, { verbose: flags.verbose }));
+    } else if (format === 'table') this.print(renderFindings(report, this.term({ verbose: flags.verbose })));
     else this.print(renderDocument(report, format));
 
     this.gateOnFindings(result.findings, failOn, format);

@@ -92,6 +92,16 @@ function findingDetail(f: Finding, term: Term, indent: number, withFix: boolean)
   return out;
 }
 
+/**
+ * The code's page: `docs: <where>` on one line when it fits, else the address alone on the next
+ * line — never wrapped or cut, so it can be copied (or clicked) whole.
+ */
+function docsLines(code: string, term: Term, indent: string): string[] {
+  const where = `docs/findings/${code}.md`;
+  const line = `${indent}docs: ${where}`;
+  return displayWidth(line) <= term.width ? [line] : [`${indent}docs:`, displayWidth(indent + where) <= term.width ? indent + where : where];
+}
+
 /** A group in full: its line, each finding's detail, the fix (once when all findings share it) and the page. */
 function groupDetail(g: FindingGroup, term: Term): string[] {
   const title = codeInfo(g.code)?.title;
@@ -102,7 +112,7 @@ function groupDetail(g: FindingGroup, term: Term): string[] {
   const sharedFix = g.findings.every((f) => f.remediation === g.findings[0]!.remediation);
   for (const f of g.findings) out.push(...findingDetail(f, term, 4, !sharedFix));
   if (sharedFix) out.push(...hang(sanitize(g.findings[0]!.remediation), term.width, '    fix: '));
-  out.push(`    docs: docs/findings/${g.code}.md`);
+  out.push(...docsLines(g.code, term, '    '));
   return out;
 }
 
@@ -189,6 +199,6 @@ export function renderExplain(r: FindingsReport, code: string, page: string | nu
   else if (check?.reason) out.push(...hang(check.reason, term.width, '  '));
   const groups = groupFindings(findings);
   groups.forEach((g) => out.push('', ...groupDetail(g, term)));
-  if (!groups.length) out.push(truncate(`docs: docs/findings/${code}.md`, term.width));
+  if (!groups.length) out.push(...docsLines(code, term, ''));
   return out.join('\n');
 }

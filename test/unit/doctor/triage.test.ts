@@ -178,6 +178,15 @@ describe('renderFindings (doctor table)', () => {
     expect(color).not.toContain('\u001b[2J');
   });
 
+  it('a narrow terminal (50 columns): default and --verbose still fit; the docs path is never cut', () => {
+    const some = [...findings.slice(0, 3), ...findings.slice(-3), f('INTERNAL_NETWORK_PUBLISHED_PORT', 'warning', 'db', 'db publishes 5432 on internal network back')];
+    for (const verbose of [false, true]) {
+      const text = renderFindings(report(some), makeTerm({ width: 50, verbose }));
+      expect(text.split('\n').filter((l) => displayWidth(l) > 50)).toEqual([]);
+      if (verbose) expect(text).toContain('\n    docs:\ndocs/findings/INTERNAL_NETWORK_PUBLISHED_PORT.md\n');
+    }
+  });
+
   it('no findings: says so, no hint', () => {
     const text = renderFindings(report([]), makeTerm({ width: 80 }));
     expect(text.split('\n').slice(-1)[0]).toBe('no findings');

@@ -32,13 +32,14 @@ export interface FindingsReport {
   time?: string;
 }
 
-export function summaryLine(r: FindingsReport): string {
+/** `paint` colours each severity's count (the human table on a TTY); plain by default. */
+export function summaryLine(r: FindingsReport, paint: (severity: Severity, text: string) => string = (_s, t) => t): string {
   const c = countBySeverity(r.findings);
   const run = r.checks.filter((x) => x.status === 'run').length;
   const skipped = r.checks.length - run;
   const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
   const gate = r.failOn ? `; gate ${r.failOn}: ${gateFailed(r) ? 'FAILED' : 'passed'}` : '';
-  return `${plural(c.error, 'error')}, ${plural(c.warning, 'warning')}, ${c.info} info (${run} check${run === 1 ? '' : 's'} run${skipped ? `, ${skipped} skipped` : ''})${gate}`;
+  return `${paint('error', plural(c.error, 'error'))}, ${paint('warning', plural(c.warning, 'warning'))}, ${paint('info', `${c.info} info`)} (${run} check${run === 1 ? '' : 's'} run${skipped ? `, ${skipped} skipped` : ''})${gate}`;
 }
 
 export function gateFailed(r: FindingsReport): boolean {

@@ -21,12 +21,12 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('netsleuth doctor', () => {
-  it('groups findings by severity with a summary line; exit 1 on errors (default --fail-on error)', async () => {
+  it('groups findings by impact with a summary line; exit 1 on errors (default --fail-on error)', async () => {
     const r = await runCli(['doctor', '--snapshot', EXAMPLE]);
     expect(r.code).toBe(1);
     const lines = r.stdout.split('\n');
     expect(lines[1]).toMatch(/^\d+ errors?, \d+ warnings?, \d+ info \(\d+ checks run, 1 skipped\); gate error: FAILED$/);
-    expect(r.stdout.indexOf('\nERROR (')).toBeLessThan(r.stdout.indexOf('\nWARNING ('));
+    expect(r.stdout.indexOf('\nTRAFFIC BROKEN NOW\n')).toBeLessThan(r.stdout.indexOf('\nHYGIENE\n'));
     expect(expectOneLineError(r)).toMatch(/^netsleuth: \d+ finding\(s\) at or above error \(first: [A-Z_]+\)$/);
   });
 

@@ -44,13 +44,13 @@ describe('Markdown and table renderings', () => {
     expect(md('a|b')).toBe('a\\|b');
   });
 
-  it('the table format groups by severity with a one-line summary, and sanitizes', () => {
+  it('the table format groups by impact with a one-line summary, and sanitizes', () => {
     const r = report(CASES.PORT_ALLOCATED_BY_CONTAINER!.yes());
     const text = renderFindings(r);
     const lines = text.split('\n');
     expect(lines[1]).toMatch(/^1 error, \d+ warnings?, \d+ info \(\d+ checks run, 1 skipped\); gate error: FAILED$/);
-    const heads = lines.filter((l) => /^(ERROR|WARNING|INFO) \(\d+\)$/.test(l));
-    expect(heads[0]).toBe('ERROR (1)');
+    expect(lines[3]).toBe('TRAFFIC BROKEN NOW');
+    expect(lines[4]).toMatch(/^ {2}error {4}PORT_ALLOCATED_BY_CONTAINER /);
     expect(renderFindings({ ...r, findings: [], failOn: 'error' })).toContain('no findings');
     expect(renderFindings({ ...r, findings: [{ ...r.findings[0]!, title: 'evil\u001b[2J' }] })).not.toContain('\u001b');
   });

@@ -24,6 +24,9 @@ export type Selector =
   /** `{network: shop_back}`, `network:shop_back` — by name, full id or unique id prefix. */
   | { kind: 'network'; network: string; text: string };
 
+/** A Compose project or service name, a Docker network name or id, as a selector may give it. */
+export const SELECTOR_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
 export interface ReachExpectation extends ExpectationBase {
   kind: 'reach';
   from: Selector;

@@ -19,6 +19,7 @@ import type {
   ReachExpectation,
   Selector,
 } from '../model/policy.js';
+import { SELECTOR_NAME } from '../model/policy.js';
 import { PORT_MAX, PORT_MIN, validPort } from '../model/port.js';
 import { ComposeError, parseYamlOrJson, type YamlNode } from './compose.js';
 
@@ -99,8 +100,7 @@ function subject(r: Reader, n: YamlNode, what: string): string {
   return s;
 }
 
-// Compose project and service names, Docker network names and ids: what Docker itself accepts.
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const NAME = SELECTOR_NAME;
 const SELECTOR_KINDS = ['service', 'network'] as const;
 
 function selectorOf(r: Reader, kind: string, value: string, line: number, what: string): Selector {

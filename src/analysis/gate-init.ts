@@ -16,6 +16,14 @@ import { formatHostPort, isWildcard } from './ports-addr.js';
 export const MAX_REACH = 80;
 /** At most this many ports of a target are checked (lowest first). */
 export const MAX_PORTS = 4;
+/** At most this many container pairs are analysed (a 100-container network alone is 9,900). */
+export const MAX_WORK = 2000;
+
+export interface ProposeOptions {
+  /** Defaults MAX_REACH and MAX_WORK. */
+  maxReach?: number;
+  maxWork?: number;
+}
 
 export interface ProposedItem {
   expectation: Expectation;
@@ -90,17 +98,25 @@ function portsOf(g: Group): Array<{ port: number; protocol: 'tcp' | 'udp' }> {
 
 const memberList = (cs: Container[]) => cs.map(containerName).join(', ');
 
-export function proposePolicy(state: NetworkState): PolicyProposal {
+export function proposePolicy(state: NetworkState, opts: ProposeOptions = {}): PolicyProposal {
   const view = viewOf(state);
+  const maxReach = opts.maxReach ?? MAX_REACH;
+  const maxWork = opts.maxWork ?? MAX_WORK;
   const items: ProposedItem[] = [];
   const leftOut: string[] = [];
   const reach: ProposedItem[] = [];
-  let reachDropped = 0;
   let undecided = 0;
   let isolated = 0;
 
   /** Tries `reachable`, then `blocked` (when allowed); the outcome that holds for every pair, or null. */
-  const decide = (from: Selector, to: Selector, port: { port: number; protocol: 'tcp' | 'udp' } | null, blockedOk: boolean): ReachExpectation['expect'] | null => {
+  let work = 0;
+  let skipped = 0;
+  const decide = (from: Selector, to: Selector, port: { port: number; protocol: 'tcp' | 'udp' } | null, blockedOk: boolean, size: number): ReachExpectation['expect'] | 'skipped' | null => {
+    if (reach.length >= maxReach || work + size > maxWork) {
+      skipped++;
+      return 'skipped';
+    }
+    work += size;
     const rp = reachPairs(view, { from, to, port: port?.port ?? null, protocol: port?.protocol ?? 'icmp' });
     if ('error' in rp) return null;
     if (judgePairs(rp, 'reachable').status === 'pass') return 'reachable';
@@ -108,10 +124,6 @@ export function proposePolicy(state: NetworkState): PolicyProposal {
     return null;
   };
   const push = (from: Selector, to: Selector, port: { port: number; protocol: 'tcp' | 'udp' } | null, expect: ReachExpectation['expect'], comment: string | null) => {
-    if (reach.length >= MAX_REACH) {
-      reachDropped++;
-      return;
-    }
     const e: ReachExpectation = { ...base, kind: 'reach', from, to, port: port?.port ?? null, protocol: port?.protocol ?? 'icmp', expect };
     // One comment per FROM → TO: on its first expectation.
     const prev = reach[reach.length - 1]?.expectation as ReachExpectation | undefined;
@@ -131,7 +143,8 @@ export function proposePolicy(state: NetworkState): PolicyProposal {
     const on = view.containers.filter((c) => c.running && c.endpoints.some((ep) => view.networkOf(ep) === n));
     if (on.length < 2) continue;
     const sel: Selector = { kind: 'network', network: n.name, text: `network:${n.name}` };
-    const outcome = decide(sel, sel, null, true);
+    const outcome = decide(sel, sel, null, true, on.length * (on.length - 1));
+    if (outcome === 'skipped') continue;
     if (outcome) {
       uniform.set(n, outcome);
       push(sel, sel, null, outcome, `every pair on ${n.name} (${memberList(on)})`);
@@ -139,15 +152,22 @@ export function proposePolicy(state: NetworkState): PolicyProposal {
   }
 
   // 2. Group pairs: ping where no uniform network mesh covers it, then the target's ports.
+  let notExamined = 0;
   for (const a of groups) {
     for (const b of groups) {
       if (a === b) continue;
+      if (reach.length >= maxReach || work >= maxWork) {
+        notExamined++;
+        continue;
+      }
       const shared = [...a.networks].filter((n) => b.networks.has(n));
       // A network mesh kept above already says how ping goes between them.
       const covered = shared.some((n) => uniform.get(n) === 'reachable') ? 'reachable' : shared.length && shared.every((n) => uniform.get(n) === 'blocked') ? 'blocked' : null;
       const comment = `${memberList(a.members)} → ${memberList(b.members)}`;
-      const ping: ReachExpectation['expect'] | null = covered ?? decide(a.selector, b.selector, null, shared.length > 0);
-      if (!covered) {
+      const size = a.members.length * b.members.length;
+      const asked = covered ?? decide(a.selector, b.selector, null, shared.length > 0, size);
+      const ping = asked === 'skipped' ? null : asked;
+      if (!covered && asked !== 'skipped') {
         if (ping) push(a.selector, b.selector, null, ping, comment);
         else if (!shared.length) isolated++;
         else undecided++;
@@ -157,7 +177,8 @@ export function proposePolicy(state: NetworkState): PolicyProposal {
       if (ports.length > MAX_PORTS) leftOut.push(`${a.selector.text} → ${b.selector.text}: ports ${ports.slice(MAX_PORTS).map((p) => `${p.port}/${p.protocol}`).join(', ')} (only the lowest ${MAX_PORTS} are checked)`);
       for (const p of ports.slice(0, MAX_PORTS)) {
         // A port blocked while ping is blocked too says nothing new.
-        const outcome = decide(a.selector, b.selector, p, ping === 'reachable');
+        const outcome = decide(a.selector, b.selector, p, ping === 'reachable', size);
+        if (outcome === 'skipped') continue;
         if (outcome) push(a.selector, b.selector, p, outcome, comment);
         else undecided++;
       }
@@ -166,7 +187,8 @@ export function proposePolicy(state: NetworkState): PolicyProposal {
   items.push(...reach);
   if (isolated) leftOut.push(`${isolated} pair(s) of services/containers that share no network and cannot reach each other (\`netsleuth matrix\` lists them)`);
   if (undecided) leftOut.push(`${undecided} reach check(s) that are neither reachable nor blocked for every container today (nothing listens, some replicas differ, or the evidence is missing)`);
-  if (reachDropped) leftOut.push(`${reachDropped} more reach expectation(s) beyond the first ${MAX_REACH}`);
+  if (notExamined) leftOut.push(`${notExamined} of ${groups.length * (groups.length - 1)} ordered service/container pairs not examined: the policy holds ${maxReach} reach expectations at most, and analyses ${maxWork} container pairs at most`);
+  if (skipped) leftOut.push(`${skipped} reach check(s) not made: over the limits (${maxReach} reach expectations, ${maxWork} container pairs analysed)`);
   if (groups.length === 0) leftOut.push('no running container: no reach expectations');
 
   // 3. Published ports: what is exposed today is what is allowed.

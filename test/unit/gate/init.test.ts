@@ -68,6 +68,32 @@ describe('gate init: the proposal', () => {
     expect(evaluatePolicy(clean, parsePolicy(renderPolicyYaml(p, FROM), 'g.yaml')).passed).toBe(true);
   });
 
+  it('stays bounded on a big host: at most maxReach reach expectations, and it says what it did not examine', () => {
+    // 30 replicas of two services on one network, and small limits: the mesh alone is 1,056 pairs.
+    const state = structuredClone(exampleDoc.state);
+    const web = state.containers.find((c) => c.name === 'shop-web-1')!;
+    const db = state.containers.find((c) => c.name === 'shop-db-1')!;
+    const many = Array.from({ length: 30 }, (_, i) => {
+      const tpl = i % 2 ? db : web;
+      const c = structuredClone(tpl);
+      c.id = `${i.toString(16).padStart(4, '0')}`.padEnd(64, 'e');
+      c.name = `${tpl.compose!.service}-${i}`;
+      c.compose = { ...tpl.compose!, containerNumber: String(i) };
+      c.endpoints = c.endpoints.map((ep) => ({ ...ep, ipv4: ep.ipv4 ? { ...ep.ipv4, address: ep.ipv4.address.replace(/\d+$/, String(20 + i)) } : null, ipv6: null, aliases: [], dnsNames: [] }));
+      return c;
+    });
+    state.containers.push(...many);
+    const t0 = Date.now();
+    const p = proposePolicy(state, { maxReach: 3, maxWork: 400 });
+    expect(Date.now() - t0).toBeLessThan(30_000);
+    expect(p.items.filter((i) => i.expectation.kind === 'reach').length).toBeLessThanOrEqual(3);
+    expect(p.leftOut).toContainEqual(expect.stringMatching(/ordered service\/container pairs not examined: the policy holds 3 reach expectations at most, and analyses 400 container pairs at most$/));
+    // The mesh of shop_back (1,056 pairs) was over the limit: not claimed, not called mixed.
+    expect(p.leftOut.some((l) => l.startsWith('network shop_back'))).toBe(false);
+    expect(p.items.some((i) => i.expectation.kind === 'reach' && i.expectation.from.text === 'network:shop_back')).toBe(false);
+    expect(evaluatePolicy(state, parsePolicy(renderPolicyYaml(p, FROM), 'g.yaml')).passed).toBe(true);
+  }, 60_000);
+
   it('a comment cannot smuggle an expectation in: names are sanitized and kept on one line', () => {
     const y = renderPolicyYaml(proposal, { ...FROM, source: 'evil.json\n  - no-conflicts: true' });
     expect(y.split('\n').filter((l) => l.includes('no-conflicts: true') && !l.startsWith('#'))).toEqual([]);

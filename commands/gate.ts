@@ -9,6 +9,7 @@ export default class Gate extends NetsleuthCommand {
     [
       'Reads POLICY (the YAML subset of docs/ports.md, or JSON; format in docs/gate.md), a list under "expect:" of',
       '  reach: {from, to, port: N/tcp, expect: reachable|blocked}',
+      '    from/to: a container, or {service: PROJECT/NAME} / {network: NAME}: every pair must hold',
       '  no-conflicts: true, or {ports: [N]}',
       '  no-findings: true, or {codes: [CODE], severity: S}',
       '  dns: {from, name, resolves-to: [IP]}, or resolves: true|false',
@@ -21,6 +22,7 @@ export default class Gate extends NetsleuthCommand {
     '<%= config.bin %> gate docs/examples/gate-policy.yaml --snapshot docs/examples/example.snapshot.json',
     '<%= config.bin %> gate policy.yaml                       # against the live daemon, in CI',
     '<%= config.bin %> gate policy.yaml --json | jq ".results[] | select(.status != \\"pass\\")"',
+    '<%= config.bin %> gate init -o policy.yaml                # write a policy that passes today, to review',
   ];
   static override args = {
     policy: Args.string({ description: 'Policy file (YAML subset or JSON)', required: true }),

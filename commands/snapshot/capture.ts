@@ -48,9 +48,23 @@ export default class SnapshotCapture extends NetsleuthCommand {
     if (mode.spinner) {
       const { default: ora } = await import('ora');
       // discardStdin: false: netsleuth never reads stdin, so ora need not put it in raw mode.
-      // Known issue: under util-linux `script` the spinner run stalls at "Connecting" (tmux and
-      // real terminals are fine); --json or CI=true avoid the spinner there.
-      spinner = ora({ text: PHASES.connect, stream: process.stderr, discardStdin: false }).start();
+      // A pseudo-terminal with no window size (util-linux `script` run without a terminal, some CI
+      // runners) reports 0 columns; ora divides by that (its `?? 80` lets 0 through), counts
+      // Infinity lines to erase, and its synchronous erase loop then blocks the event loop for
+      // ever — the capture stalled at "Connecting". So ora gets stderr with a width that is never 0.
+      const { termFor } = await import('../../src/report/term.js');
+      const err = process.stderr;
+      const stream = {
+        isTTY: true,
+        get columns() {
+          return err.columns || termFor({ stream: err }).width;
+        },
+        write: (s: string) => err.write(s),
+        cursorTo: (x: number) => err.cursorTo(x),
+        moveCursor: (dx: number, dy: number) => err.moveCursor(dx, dy),
+        clearLine: (dir: -1 | 0 | 1) => err.clearLine(dir),
+      } as unknown as NodeJS.WriteStream;
+      spinner = ora({ text: PHASES.connect, stream, discardStdin: false }).start();
     }
     const onProgress = (p: CaptureProgress) => {
       if (spinner) spinner.text = p.total > 1 ? `${PHASES[p.phase]} (${p.done}/${p.total})` : PHASES[p.phase];

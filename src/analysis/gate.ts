@@ -7,8 +7,10 @@
 
 import { InputError, NetsleuthError } from '../model/errors.js';
 import { atLeast, type Finding } from '../model/finding.js';
-import type { DnsExpectation, Expectation, ExposedExpectation, NoConflictsExpectation, NoFindingsExpectation, Policy, ReachExpectation } from '../model/policy.js';
-import type { NetworkState } from '../model/types.js';
+import type { DnsExpectation, Expectation, ExposedExpectation, NoConflictsExpectation, NoFindingsExpectation, Policy, ReachExpectation, Selector } from '../model/policy.js';
+import type { Container, NetworkState } from '../model/types.js';
+import { containerName, SubjectError, suggest, viewOf, type StateView, type Subject } from '../model/view.js';
+import type { ReachResult } from './reach/types.js';
 import { predictResolution } from './dns/index.js';
 import { analyzePorts, type PortsResult } from './ports.js';
 import { canonical, formatHostPort, isLoopback, isWildcard } from './ports-addr.js';
@@ -35,6 +37,18 @@ export interface GateResult {
   message: string;
   /** The facts behind the status: reach hops that block, conflicting claimants, findings, answers, bindings. */
   evidence: string[];
+  /** A reach over a service/network selector: what it expanded to and how its pairs fared; null otherwise. */
+  pairs: PairCounts | null;
+}
+
+export interface PairCounts {
+  /** The containers FROM and TO expanded to (a plain subject: its text). */
+  from: string[];
+  to: string[];
+  total: number;
+  pass: number;
+  fail: number;
+  unknown: number;
 }
 
 export interface GateReport {
@@ -55,7 +69,7 @@ const findingsOf = (cx: Ctx) => (cx.findings ??= allFindings(cx.state));
 function describe(e: Expectation): string {
   switch (e.kind) {
     case 'reach':
-      return `reach ${e.from} → ${e.to}${e.port !== null ? ` ${e.port}/${e.protocol}` : ' (icmp)'}: ${e.expect}`;
+      return `reach ${e.from.text} → ${e.to.text}${e.port !== null ? ` ${e.port}/${e.protocol}` : ' (icmp)'}: ${e.expect}`;
     case 'no-conflicts':
       return `no-conflicts${e.ports ? ` on ${e.ports.join(', ')}` : ''}`;
     case 'no-findings':
@@ -67,12 +81,116 @@ function describe(e: Expectation): string {
   }
 }
 
-type Outcome = Pick<GateResult, 'status' | 'message' | 'evidence'>;
+type Outcome = Pick<GateResult, 'status' | 'message' | 'evidence'> & { pairs?: PairCounts };
+
+const lc = (s: string) => s.toLowerCase();
+
+/**
+ * The containers a selector names: every running container of a Compose service (by its labels)
+ * or attached to a network (named through the view). A plain subject stays text, resolved by
+ * analyzeReach like `reach` does (TO from each FROM). Matching nothing running is an error with
+ * the reason — an assertion over nobody must not pass.
+ */
+export function expandSelector(view: StateView, sel: Selector): { members: Array<Container | string> } | { error: string } {
+  if (sel.kind === 'subject') return { members: [sel.text] };
+  let all: Container[];
+  let what: string;
+  if (sel.kind === 'service') {
+    const name = sel.project ? `${sel.project}/${sel.service}` : sel.service;
+    what = `Compose service ${name}`;
+    all = view.containers.filter((c) => c.compose && lc(c.compose.service) === lc(sel.service) && (sel.project === null || lc(c.compose.project) === lc(sel.project)));
+    if (!all.length) {
+      const known = new Set<string>();
+      for (const c of view.containers) if (c.compose) known.add(sel.project ? `${c.compose.project}/${c.compose.service}` : c.compose.service);
+      const hints = suggest(name, known);
+      return { error: `${sel.text}: no container of Compose service "${name}" in this state${hints.length ? ` (did you mean ${hints.map((h) => `"${h}"`).join(' or ')}?)` : ''}` };
+    }
+    const projects = [...new Set(all.map((c) => c.compose!.project))].sort();
+    if (sel.project === null && projects.length > 1) return { error: `${sel.text}: Compose service "${sel.service}" is in ${projects.length} projects (${projects.join(', ')}); write PROJECT/${sel.service}` };
+  } else {
+    let net;
+    try {
+      net = view.resolveNetwork(sel.network);
+    } catch (err) {
+      if (err instanceof SubjectError) return { error: `${sel.text}: ${err.message}` };
+      throw err;
+    }
+    what = `network ${net.name}`;
+    all = view.containers.filter((c) => c.endpoints.some((ep) => view.networkOf(ep) === net));
+    if (!all.length) return { error: `${sel.text}: no container is attached to network ${net.name}` };
+  }
+  const running = all.filter((c) => c.running);
+  if (!running.length) return { error: `${sel.text}: none of the ${all.length} container(s) of ${what} is running (${all.map((c) => `${containerName(c)} ${c.state}`).join(', ')})` };
+  return { members: running };
+}
+
+export interface PairResult {
+  from: string;
+  to: string;
+  /** null when the pair could not be asked (TO does not resolve from this FROM). */
+  result: ReachResult | null;
+  error: string | null;
+}
+
+export type ReachPairs = { error: string } | { from: string[]; to: string[]; pairs: PairResult[] };
+
+const subjectOf = (m: Container | string): string | Subject => (typeof m === 'string' ? m : { kind: 'container', label: containerName(m), container: m, matchedBy: 'service' });
+const labelOf = (m: Container | string): string => (typeof m === 'string' ? m : containerName(m));
+
+/** Every FROM × TO pair of a reach over selectors, each with its verdict (a container and itself is no pair). */
+export function reachPairs(view: StateView, q: { from: Selector; to: Selector; port: number | null; protocol: ReachExpectation['protocol'] }): ReachPairs {
+  const from = expandSelector(view, q.from);
+  if ('error' in from) return { error: `reach.from ${from.error}` };
+  const to = expandSelector(view, q.to);
+  if ('error' in to) return { error: `reach.to ${to.error}` };
+  const pairs: PairResult[] = [];
+  for (const f of from.members) {
+    for (const t of to.members) {
+      if (typeof f !== 'string' && f === t) continue;
+      const p: PairResult = { from: labelOf(f), to: labelOf(t), result: null, error: null };
+      try {
+        p.result = analyzeReach(view, { from: subjectOf(f), to: subjectOf(t), port: q.port, protocol: q.protocol }, { lean: true });
+      } catch (err) {
+        if (!(err instanceof NetsleuthError)) throw err;
+        p.error = err.message;
+      }
+      pairs.push(p);
+    }
+  }
+  if (!pairs.length) return { error: `${q.from.text} → ${q.to.text} expands to no pair: both sides are only ${from.members.map(labelOf).join(', ')}` };
+  return { from: from.members.map(labelOf), to: to.members.map(labelOf), pairs };
+}
+
+/** Whether every pair meets `expect`: pass only if all pass; a failing pair fails it, else an unknown one makes it unknown. */
+export function judgePairs(rp: ReachPairs, expect: ReachExpectation['expect']): Outcome {
+  if ('error' in rp) return { status: 'fail', message: rp.error, evidence: [] };
+  const counts: PairCounts = { from: rp.from, to: rp.to, total: rp.pairs.length, pass: 0, fail: 0, unknown: 0 };
+  const bad: string[] = [];
+  for (const p of rp.pairs) {
+    let status: GateStatus;
+    let why: string;
+    if (!p.result) [status, why] = ['fail', p.error ?? 'not asked'];
+    else {
+      const unmet = expectationMet(p.result, expect);
+      status = unmet === null ? 'pass' : p.result.verdict === 'unknown' ? 'unknown' : 'fail';
+      why = unmet ?? '';
+    }
+    counts[status]++;
+    // expectationMet's sentence names the pair already.
+    if (status !== 'pass') bad.push(`${status === 'fail' ? 'FAIL' : 'UNKNOWN'} ${p.result ? why : `${p.from} → ${p.to}: ${why}`}`);
+  }
+  const size = `${counts.total} pair(s) (${rp.from.length} from × ${rp.to.length} to)`;
+  const evidence = [`from ${rp.from.join(', ')}`, `to ${rp.to.join(', ')}`, ...bad];
+  if (counts.fail) return { status: 'fail', message: `${counts.fail} of ${size} not ${expect}${counts.unknown ? `, ${counts.unknown} unknown` : ''}`, evidence, pairs: counts };
+  if (counts.unknown) return { status: 'unknown', message: `${counts.unknown} of ${size} cannot be decided`, evidence, pairs: counts };
+  return { status: 'pass', message: `all ${size} ${expect}`, evidence, pairs: counts };
+}
 
 function checkReach(cx: Ctx, e: ReachExpectation): Outcome {
+  if (e.from.kind !== 'subject' || e.to.kind !== 'subject') return judgePairs(reachPairs(viewOf(cx.state), e), e.expect);
   let r;
   try {
-    r = analyzeReach(cx.state, { from: e.from, to: e.to, port: e.port, protocol: e.protocol });
+    r = analyzeReach(cx.state, { from: e.from.text, to: e.to.text, port: e.port, protocol: e.protocol });
   } catch (err) {
     // An unknown container is a fact about this state (it is gone, or renamed), not a policy error.
     if (err instanceof NetsleuthError) return { status: 'fail', message: err.message, evidence: [] };
@@ -188,7 +306,8 @@ export function evaluatePolicy(state: NetworkState, policy: Policy): GateReport 
         o = checkExposed(cx, e);
         break;
     }
-    return { kind: e.kind, line: e.line, label: e.label, expectation: describe(e), ...o };
+    const { pairs, ...rest } = o;
+    return { kind: e.kind, line: e.line, label: e.label, expectation: describe(e), ...rest, pairs: pairs ?? null };
   });
   const counts: Record<GateStatus, number> = { pass: 0, fail: 0, unknown: 0 };
   for (const r of results) counts[r.status]++;

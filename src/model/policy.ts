@@ -12,10 +12,25 @@ export interface ExpectationBase {
   label: string | null;
 }
 
+/**
+ * Who a `reach` expectation is about. A `subject` is one container, address or `host` named as
+ * `reach` names it; a `service` or `network` selector expands to every running container of that
+ * Compose service or attached to that network, and the expectation must hold for every pair.
+ */
+export type Selector =
+  | { kind: 'subject'; text: string }
+  /** `{service: shop/web}`, `service:web` — project null: the service name must be in one project. */
+  | { kind: 'service'; project: string | null; service: string; text: string }
+  /** `{network: shop_back}`, `network:shop_back` — by name, full id or unique id prefix. */
+  | { kind: 'network'; network: string; text: string };
+
+/** A Compose project or service name, a Docker network name or id, as a selector may give it. */
+export const SELECTOR_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
 export interface ReachExpectation extends ExpectationBase {
   kind: 'reach';
-  from: string;
-  to: string;
+  from: Selector;
+  to: Selector;
   /** null: ICMP echo. */
   port: number | null;
   protocol: 'tcp' | 'udp' | 'icmp';

@@ -17,7 +17,9 @@ import type {
   NoFindingsExpectation,
   Policy,
   ReachExpectation,
+  Selector,
 } from '../model/policy.js';
+import { SELECTOR_NAME } from '../model/policy.js';
 import { PORT_MAX, PORT_MIN, validPort } from '../model/port.js';
 import { ComposeError, parseYamlOrJson, type YamlNode } from './compose.js';
 
@@ -98,10 +100,50 @@ function subject(r: Reader, n: YamlNode, what: string): string {
   return s;
 }
 
+const NAME = SELECTOR_NAME;
+const SELECTOR_KINDS = ['service', 'network'] as const;
+
+function selectorOf(r: Reader, kind: string, value: string, line: number, what: string): Selector {
+  const v = value.trim();
+  if (kind === 'service') {
+    const m = /^(?:([^/]+)\/)?([^/]+)$/.exec(v);
+    if (!m || (m[1] !== undefined && !NAME.test(m[1])) || !NAME.test(m[2]!)) r.fail(line, `${what}: "${value}" is not a Compose service (SERVICE or PROJECT/SERVICE, e.g. shop/web)`);
+    return { kind: 'service', project: m[1] ?? null, service: m[2]!, text: `service:${v}` };
+  }
+  if (!NAME.test(v)) r.fail(line, `${what}: "${value}" is not a network name or id`);
+  return { kind: 'network', network: v, text: `network:${v}` };
+}
+
+/**
+ * FROM/TO of a reach: one subject (as `reach` names it), or a selector that expands to every
+ * running container of a Compose service or on a network — `{service: shop/web}`,
+ * `"service:web"`, `{network: shop_back}`, `"network:shop_back"` (docs/gate.md, "Selectors").
+ */
+function selector(r: Reader, n: YamlNode, what: string): Selector {
+  if (n.t === 'map') {
+    const m = n as MapNode;
+    if (m.entries.length !== 1 || !(SELECTOR_KINDS as readonly string[]).includes(m.entries[0]!.key)) {
+      const bad = m.entries.find((e) => !(SELECTOR_KINDS as readonly string[]).includes(e.key));
+      r.fail(bad?.line ?? m.line, `${what}: a selector has exactly one key, service or network${bad ? ` (found "${bad.key}")` : ''}`);
+    }
+    const e = m.entries[0]!;
+    return selectorOf(r, e.key, r.string(e.value, `${what}.${e.key}`), e.value.line, `${what}.${e.key}`);
+  }
+  const s = r.string(n, what);
+  const prefixed = /^([A-Za-z-]+):(.*)$/.exec(s.trim());
+  if (prefixed && !isIP(s.replace(/^\[|\]$/g, ''))) {
+    const kind = prefixed[1]!.toLowerCase();
+    if (kind !== 'service' && kind !== 'network') r.fail(n.line, `${what}: unknown selector "${prefixed[1]}:" (use service:NAME, network:NAME, or a container name)`);
+    if (prefixed[2]!.trim() === '') r.fail(n.line, `${what}: "${s}" names no ${kind}`);
+    return selectorOf(r, kind, prefixed[2]!, n.line, what);
+  }
+  return { kind: 'subject', text: subject(r, n, what) };
+}
+
 function parseReach(r: Reader, body: YamlNode, base: Base): ReachExpectation {
   const f = r.fields(r.map(body, 'reach'), 'reach', ['from', 'to', 'port', 'protocol', 'expect'], ['from', 'to', 'expect']);
-  const from = subject(r, f.get('from')!.value, 'reach.from');
-  const to = subject(r, f.get('to')!.value, 'reach.to');
+  const from = selector(r, f.get('from')!.value, 'reach.from');
+  const to = selector(r, f.get('to')!.value, 'reach.to');
   const expect = r.string(f.get('expect')!.value, 'reach.expect');
   if (expect !== 'reachable' && expect !== 'blocked') r.fail(f.get('expect')!.line, `reach.expect must be "reachable" or "blocked", got "${expect}"`);
   let port: number | null = null;

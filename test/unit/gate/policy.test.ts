@@ -49,9 +49,9 @@ describe('policy reader', () => {
       '5 reach', '6 reach', '12 reach', '13 no-conflicts', '14 no-conflicts', '15 no-findings', '16 no-findings', '18 no-findings', '19 dns', '20 dns', '21 dns', '22 exposed', '25 exposed',
     ]);
     const [r1, r2, r3, c1, c2, f1, f2, f3, d1, d2, d3, x1, x2] = p.expectations;
-    expect(r1).toEqual({ kind: 'reach', line: 5, label: 'web to db', from: 'web', to: 'db', port: 5432, protocol: 'tcp', expect: 'reachable' });
-    expect(r2).toMatchObject({ to: '10.0.0.5', port: 53, protocol: 'udp', expect: 'blocked', label: null });
-    expect(r3).toMatchObject({ to: 'fd00::1', port: null, protocol: 'icmp' });
+    expect(r1).toEqual({ kind: 'reach', line: 5, label: 'web to db', from: { kind: 'subject', text: 'web' }, to: { kind: 'subject', text: 'db' }, port: 5432, protocol: 'tcp', expect: 'reachable' });
+    expect(r2).toMatchObject({ to: { kind: 'subject', text: '10.0.0.5' }, port: 53, protocol: 'udp', expect: 'blocked', label: null });
+    expect(r3).toMatchObject({ to: { kind: 'subject', text: 'fd00::1' }, port: null, protocol: 'icmp' });
     expect(c1).toMatchObject({ ports: null });
     expect(c2).toMatchObject({ ports: [80, 443] });
     expect(f1).toMatchObject({ codes: null, severity: 'warning' });

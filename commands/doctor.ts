@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { NetsleuthCommand, jsonFlag, sourceFlags } from '../src/cli/base.js';
-import { failOnFlag } from '../src/cli/flags.js';
+import { failOnFlag, formatFlag, outputFlag } from '../src/cli/flags.js';
 import { InputError } from '../src/cli/errors.js';
 import { countBySeverity, type Severity } from '../src/model/finding.js';
 
@@ -27,7 +27,8 @@ export default class Doctor extends NetsleuthCommand {
     only: Flags.string({ description: 'Run only these finding codes (comma-separated).' }),
     skip: Flags.string({ description: 'Skip these finding codes (comma-separated).' }),
     'fail-on': failOnFlag({ default: 'error' }),
-    format: Flags.string({ char: 'f', description: 'Output format: table (default), json (= --json), sarif (SARIF 2.1.0, GitHub code scanning), junit (one testcase per check, failures at or above --fail-on), markdown (PR comments).', options: ['table', 'json', 'sarif', 'junit', 'markdown'] }),
+    format: formatFlag(['table', 'json', 'sarif', 'junit', 'markdown'], { description: 'Output format: table (default), json (= --json), sarif (SARIF 2.1.0, GitHub code scanning), junit (one testcase per check, failures at or above --fail-on), markdown (PR comments).' }),
+    output: outputFlag(),
     verbose: Flags.boolean({ char: 'v', description: 'Table format: show every evidence line.', default: false }),
     ...sourceFlags,
     ...jsonFlag,
@@ -47,7 +48,7 @@ export default class Doctor extends NetsleuthCommand {
     const opened = await this.openSource(flags);
     const state = opened.snapshot.state;
     const result = runDoctor(state, { only, skip });
-    const failOn: Severity = flags['fail-on'] ?? 'error';
+    const failOn: Severity | null = flags['fail-on'];
     const { subjectKinds, renderDocument, renderFindings } = await import('../src/report/formats/emit.js');
     const report = {
       command: 'doctor',
@@ -59,9 +60,9 @@ export default class Doctor extends NetsleuthCommand {
       subjectKind: subjectKinds(state),
     };
     if (format === 'json') {
-      this.printJson({ source: { origin: opened.origin, label: opened.label }, failOn, summary: countBySeverity(result.findings), findings: result.findings, checks: result.checks });
-    } else if (format === 'table') this.print(renderFindings(report, { verbose: flags.verbose }));
-    else this.print(renderDocument(report, format));
+      await this.emitJson({ source: { origin: opened.origin, label: opened.label }, failOn, summary: countBySeverity(result.findings), findings: result.findings, checks: result.checks });
+    } else if (format === 'table') await this.emit(renderFindings(report, { verbose: flags.verbose }));
+    else await this.emit(renderDocument(report, format));
 
     this.gateOnFindings(result.findings, failOn, format);
   }

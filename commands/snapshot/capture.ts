@@ -64,7 +64,7 @@ export default class SnapshotCapture extends NetsleuthCommand {
       snapshot = await captureSnapshot({
         endpoint,
         toolVersion: this.config.version,
-        timeoutMs: flags.timeout * 1000,
+        timeoutMs: flags.timeout,
         concurrency: flags.concurrency,
         hostEvidence: flags['no-host-evidence'] ? 'never' : 'auto',
         onProgress,

@@ -2,19 +2,11 @@ import { Args, Flags } from '@oclif/core';
 import { NetsleuthCommand, jsonFlag, sourceFlags } from '../src/cli/base.js';
 import { InputError } from '../src/cli/errors.js';
 import { QUERY_TYPES } from '../src/dns/types.js';
-import { portNumberFlag } from '../src/cli/flags.js';
+import { durationFlag, outputFlag, portNumberFlag } from '../src/cli/flags.js';
 import { interruptSignal, probeFlags } from '../src/cli/probe-flags.js';
 import type { DnsReport } from '../src/report/dns.js';
 
 const FLAVOURS = ['glibc', 'musl', 'busybox'] as const;
-
-function parseSeconds(v: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(v.trim());
-  if (!m) throw new InputError(`--timeout "${v}" is not a duration (e.g. 2, 1.5, 500ms)`);
-  const ms = m[2] === 'ms' ? Number(m[1]) : Number(m[1]) * 1000;
-  if (!(ms >= 1 && ms <= 60_000)) throw new InputError('--timeout must be between 1 ms and 60 s');
-  return Math.round(ms);
-}
 
 export default class Dns extends NetsleuthCommand {
   static override summary = 'How a name resolves from inside a container, step by step — predicted, and on a live daemon checked on the wire.';
@@ -36,22 +28,22 @@ export default class Dns extends NetsleuthCommand {
     name: Args.string({ description: 'Name to resolve (an IP address with --type PTR)', required: true }),
   };
   static override flags = {
-    from: Flags.string({ char: 'f', description: 'Container to resolve from (name or id prefix).' }),
+    from: Flags.string({ description: 'Container to resolve from (name or id prefix).' }),
     type: Flags.string({ char: 't', description: 'Record type.', options: [...QUERY_TYPES], default: 'A' }),
     server: Flags.string({ description: 'Ask this DNS server (IP) directly with the name as given, instead of the container\'s resolv.conf.' }),
     port: portNumberFlag({ description: 'Server port.', default: 53 }),
     tcp: Flags.boolean({ description: 'Use TCP from the start (UDP otherwise, with TCP fallback on truncation).', default: false }),
     norecurse: Flags.boolean({ description: 'Clear the RD (recursion desired) bit.', default: false }),
-    timeout: Flags.string({ description: 'Per-attempt DNS timeout: seconds, or e.g. 500ms.', default: '2' }),
+    'dns-timeout': durationFlag('dns-timeout', { description: 'Per-attempt DNS timeout.', bare: 's', min: 1, max: 60_000, default: 2000 })(),
     retries: Flags.integer({ description: 'Further attempts after a timeout.', default: 1, min: 0, max: 10 }),
     resolver: Flags.string({ description: 'Stub resolver rules to model: glibc, musl, busybox.', options: [...FLAVOURS], default: 'glibc' }),
     snapshot: sourceFlags.snapshot,
     host: sourceFlags.host,
     context: sourceFlags.context,
-    // --timeout is the DNS timeout here: the daemon's is the shared source flag under another name.
-    'daemon-timeout': { ...sourceFlags.timeout },
+    timeout: sourceFlags.timeout,
     'probe-method': probeFlags['probe-method'],
     'probe-image': Flags.string({ description: 'Image for the sidecar method (never pulled; needs sh and nslookup, busybox is enough).' }),
+    output: outputFlag(),
     ...jsonFlag,
   };
 
@@ -62,7 +54,7 @@ export default class Dns extends NetsleuthCommand {
     const type = flags.type;
     const problem = type === 'PTR' && reverseName(args.name) ? null : nameProblem(args.name);
     if (problem) throw new InputError(problem);
-    const timeoutMs = parseSeconds(flags.timeout);
+    const timeoutMs = flags['dns-timeout'];
     const { isIP } = await import('node:net');
     if (flags.server && isIP(flags.server) === 0) throw new InputError(`--server "${flags.server}" is not an IP address`);
     const qname = type === 'PTR' && reverseName(args.name) ? reverseName(args.name)! : args.name.replace(/\.$/, '').toLowerCase();
@@ -85,7 +77,7 @@ export default class Dns extends NetsleuthCommand {
     } else {
       const { predictResolution, DnsPredictError } = await import('../src/analysis/dns/predict.js');
       const { buildReport } = await import('../src/report/dns.js');
-      const opened = await this.openSource({ ...flags, timeout: flags['daemon-timeout'] }, { hostEvidence: 'never' });
+      const opened = await this.openSource(flags, { hostEvidence: 'never' });
       const state = opened.snapshot.state;
       let prediction;
       try {
@@ -114,10 +106,10 @@ export default class Dns extends NetsleuthCommand {
       }
       report = buildReport({ prediction, mode: opened.origin, source: opened.label, server: flags.server ?? null, observed: live?.observed ?? null, comparison: live?.comparison ?? null, liveCheck: live?.liveCheck ?? null });
     }
-    if (flags.json) this.printDocument((await import('../src/report/json.js')).dnsJson(report));
+    if (flags.json) await this.printDocument((await import('../src/report/json.js')).dnsJson(report));
     else {
       const { renderDnsReport } = await import('../src/report/dns.js');
-      this.print(renderDnsReport(report));
+      await this.emit(renderDnsReport(report));
     }
   }
 }

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { NetsleuthCommand, jsonFlag, sourceFlags } from '../src/cli/base.js';
-import { failOnFlag } from '../src/cli/flags.js';
+import { failOnFlag, formatFlag, outputFlag } from '../src/cli/flags.js';
 import { InputError } from '../src/cli/errors.js';
 import { countBySeverity, type Severity } from '../src/model/finding.js';
 
@@ -29,7 +29,8 @@ export default class Doctor extends NetsleuthCommand {
     only: Flags.string({ description: 'Run only these finding codes (comma-separated).' }),
     skip: Flags.string({ description: 'Skip these finding codes (comma-separated).' }),
     'fail-on': failOnFlag({ default: 'error' }),
-    format: Flags.string({ char: 'f', description: 'Output format: table (default), json (= --json), sarif (SARIF 2.1.0, GitHub code scanning), junit (one testcase per check, failures at or above --fail-on), markdown (PR comments).', options: ['table', 'json', 'sarif', 'junit', 'markdown'] }),
+    format: formatFlag(['table', 'json', 'sarif', 'junit', 'markdown'], { description: 'Output format: table (default), json (= --json), sarif (SARIF 2.1.0, GitHub code scanning), junit (one testcase per check, failures at or above --fail-on), markdown (PR comments).' }),
+    output: outputFlag(),
     verbose: Flags.boolean({ char: 'v', description: 'Table format: every finding in full (message, subjects, evidence, fix), grouped like the default triage list.', default: false }),
     explain: Flags.string({ description: 'Explain one finding code (what it means, why it matters, the fix) and show every instance of it in the source, in full.', helpValue: 'CODE', exclusive: ['only', 'skip', 'format', 'json'] }),
     ...sourceFlags,
@@ -56,7 +57,7 @@ export default class Doctor extends NetsleuthCommand {
     const opened = await this.openSource(flags);
     const state = opened.snapshot.state;
     const result = runDoctor(state, explain ? { only: [explain] } : { only, skip });
-    const failOn: Severity = flags['fail-on'] ?? 'error';
+    const failOn: Severity | null = flags['fail-on'];
     const { subjectKinds, renderDocument, renderFindings } = await import('../src/report/formats/emit.js');
     const report = {
       command: 'doctor',
@@ -76,13 +77,13 @@ export default class Doctor extends NetsleuthCommand {
       } catch {
         page = null;
       }
-      this.print(renderExplain(report, explain, page, this.term()));
+      await this.emit(renderExplain(report, explain, page, this.term()));
       return; // an explanation, not a gate: exit 0 whatever it found
     }
     if (format === 'json') {
-      this.printDocument({ failOn, summary: countBySeverity(result.findings), findings: result.findings, checks: result.checks });
-    } else if (format === 'table') this.print(renderFindings(report, this.term({ verbose: flags.verbose })));
-    else this.print(renderDocument(report, format, this.config.pjson));
+      await this.printDocument({ failOn, summary: countBySeverity(result.findings), findings: result.findings, checks: result.checks });
+    } else if (format === 'table') await this.emit(renderFindings(report, this.term({ verbose: flags.verbose })));
+    else await this.emit(renderDocument(report, format, this.config.pjson));
 
     this.gateOnFindings(result.findings, failOn, format);
   }

@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { NetsleuthCommand, jsonFlag, sourceFlags } from '../src/cli/base.js';
 import { EXIT, GateFailure } from '../src/cli/errors.js';
+import { outputFlag } from '../src/cli/flags.js';
 import type { GateOutput } from '../src/report/gate.js';
 
 export default class Gate extends NetsleuthCommand {
@@ -30,6 +31,7 @@ export default class Gate extends NetsleuthCommand {
   static override flags = {
     ...sourceFlags,
     verbose: Flags.boolean({ char: 'v', description: 'Show the evidence of passing expectations too.', default: false }),
+    output: outputFlag(),
     ...jsonFlag,
   };
 
@@ -42,10 +44,10 @@ export default class Gate extends NetsleuthCommand {
     const opened = await this.openSource(flags);
     const { evaluatePolicy } = await import('../src/analysis/gate.js');
     const report: GateOutput = { policy: args.policy, source: opened.label, origin: opened.origin, ...evaluatePolicy(opened.snapshot.state, policy) };
-    if (flags.json) this.printDocument((await import('../src/report/json.js')).gateJson(report));
+    if (flags.json) await this.printDocument((await import('../src/report/json.js')).gateJson(report));
     else {
       const { renderGate } = await import('../src/report/gate.js');
-      this.print(renderGate(report, { verbose: flags.verbose }));
+      await this.emit(renderGate(report, { verbose: flags.verbose }));
     }
     if (!report.passed) {
       const first = report.results.find((r) => r.status !== 'pass')!;

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { NetsleuthCommand, jsonFlag, sourceFlags } from '../src/cli/base.js';
 import { InputError } from '../src/cli/errors.js';
-import { outputFlag } from '../src/cli/flags.js';
+import { formatFlag, outputFlag, resolveFormatFlag } from '../src/cli/flags.js';
 
 export default class Graph extends NetsleuthCommand {
   static override summary = 'Draw the topology: host, networks, containers, endpoints and published ports (DOT, mermaid or SVG).';
@@ -18,7 +18,7 @@ export default class Graph extends NetsleuthCommand {
   ];
   static override flags = {
     ...sourceFlags,
-    format: Flags.string({ char: 'f', description: 'Output format.', options: ['dot', 'mermaid', 'svg'], default: 'dot' }),
+    format: formatFlag(['dot', 'mermaid', 'svg', 'json'], { description: 'Output format: dot (default), mermaid, svg, json (the graph model; = --json).' }),
     network: Flags.string({ char: 'n', description: 'Draw only this network (name or id) and its containers.' }),
     output: outputFlag({ description: 'Write to this file instead of stdout ("-": stdout). Written atomically; see docs/cli.md.' }),
     ...jsonFlag,
@@ -26,7 +26,8 @@ export default class Graph extends NetsleuthCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Graph);
-    this.setOutput(flags.json);
+    const format = resolveFormatFlag(flags.format, flags.json, 'dot');
+    this.setOutput(format === 'json');
     const opened = await this.openSource(flags);
     const { buildTopology, TopologyFilterError } = await import('../src/analysis/topology.js');
     let topo;
@@ -37,17 +38,12 @@ export default class Graph extends NetsleuthCommand {
       throw e;
     }
     let text: string;
-    if (flags.json) text = JSON.stringify(this.document({ ...topo }), null, 2) + '\n';
-    else if (flags.format === 'mermaid') text = (await import('../src/report/graph-mermaid.js')).renderMermaid(topo);
-    else if (flags.format === 'svg') text = (await import('../src/report/graph-svg.js')).renderSvg(topo);
+    if (format === 'json') text = JSON.stringify(this.document({ ...topo }), null, 2) + '\n';
+    else if (format === 'mermaid') text = (await import('../src/report/graph-mermaid.js')).renderMermaid(topo);
+    else if (format === 'svg') text = (await import('../src/report/graph-svg.js')).renderSvg(topo);
     else text = (await import('../src/report/graph-dot.js')).renderDot(topo);
-    if (!flags.output || flags.output === '-') {
-      process.stdout.write(text);
-      return;
-    }
-    const { writeFileAtomic } = await import('../src/sources/output-file.js');
-    await writeFileAtomic(flags.output, text);
-    if (flags.json) return;
+    await this.emit(text);
+    if (!flags.output || flags.output === '-' || format === 'json') return;
     process.stderr.write(`Wrote ${flags.output}: ${topo.networks.length} networks, ${topo.containers.length} containers\n`);
   }
 }

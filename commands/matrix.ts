@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { NetsleuthCommand, jsonFlag, sourceFlags } from '../src/cli/base.js';
 import { InputError } from '../src/cli/errors.js';
-import { portFlag } from '../src/cli/flags.js';
+import { durationFlag, outputFlag, portFlag } from '../src/cli/flags.js';
 import { interruptSignal, probeFlags } from '../src/cli/probe-flags.js';
 
 export default class Matrix extends NetsleuthCommand {
@@ -14,7 +14,7 @@ export default class Matrix extends NetsleuthCommand {
   static override examples = [
     '<%= config.bin %> matrix --snapshot docs/examples/example.snapshot.json --port 80',
     '<%= config.bin %> matrix --network shop_front --port 80/tcp',
-    'sudo <%= config.bin %> matrix --network shop_front --port 80 --probe --concurrency 4 --deadline 120',
+    'sudo <%= config.bin %> matrix --network shop_front --port 80 --probe --concurrency 4 --deadline 2m',
     '<%= config.bin %> matrix -s outage.json.gz --port 5432 --json | jq \'.cells[] | select(.verdict != "reachable")\'',
   ];
   static override flags = {
@@ -31,7 +31,8 @@ export default class Matrix extends NetsleuthCommand {
       default: true,
       allowNo: true,
     }),
-    deadline: Flags.integer({ description: 'With --probe: overall bound in seconds; probes not done by then are reported as not run.', default: 300, min: 1 }),
+    deadline: durationFlag('deadline', { description: 'With --probe: overall bound; probes not done by then are reported as not run.', bare: 's', min: 1000, max: 86_400_000, default: 300_000 })(),
+    output: outputFlag(),
   };
 
   async run(): Promise<void> {
@@ -62,7 +63,7 @@ export default class Matrix extends NetsleuthCommand {
           probeImage: flags['probe-image'],
           timeoutMs: flags['probe-timeout'],
           concurrency: flags.concurrency,
-          deadlineMs: flags.deadline * 1000,
+          deadlineMs: flags.deadline,
           allowExternal: flags['allow-external'],
           neighbourReclaim: flags['neighbour-reclaim'],
           signal: stop.signal,
@@ -76,10 +77,10 @@ export default class Matrix extends NetsleuthCommand {
       }
       (m as typeof m & { probeSummary?: unknown }).probeSummary = summary;
     }
-    if (flags.json) this.printDocument((await import('../src/report/json.js')).matrixJson(m));
+    if (flags.json) await this.printDocument((await import('../src/report/json.js')).matrixJson(m));
     else {
       const { renderMatrix } = await import('../src/report/matrix.js');
-      this.print(renderMatrix(m, { limit: flags.limit, term: this.term() }));
+      await this.emit(renderMatrix(m, { limit: flags.limit, term: this.term() }));
     }
   }
 }

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { NetsleuthCommand, jsonFlag, sourceFlags } from '../src/cli/base.js';
-import { failOnFlag } from '../src/cli/flags.js';
+import { failOnFlag, formatFlag, outputFlag } from '../src/cli/flags.js';
 import type { PortsReport } from '../src/report/ports.js';
 
 export default class Ports extends NetsleuthCommand {
@@ -9,7 +9,7 @@ export default class Ports extends NetsleuthCommand {
     'Lists every claim on a host port — running containers\' published ports, stopped containers\' configured ports (they collide when started), host-network containers\' listeners, other host processes\' listeners (docker-proxy sockets count as the binding they serve), and with --compose the bindings a compose file plans — and reports each host IP/port/protocol claimed twice, with every claimant. 0.0.0.0 overlaps every IPv4 address, :: every IPv6 address and, unless net.ipv6.bindv6only=1, IPv4 too; port ranges count port by port.',
     'Findings with stable codes: PORT_ALLOCATED_BY_CONTAINER, PORT_BOUND_BY_HOST_PROCESS, PORT_CONFLICT_STOPPED_CONTAINER, PUBLISH_HOST_MODE_CONFLICT, PLANNED_PORT_DUPLICATE, PUBLISH_LISTENER_LOOPBACK_ONLY, PUBLISH_NO_LISTENER, PUBLISH_NOT_IN_EFFECT, PUBLISH_IGNORED_HOST_MODE, RISKY_EXPOSURE, EPHEMERAL_RANGE_PORT, PUBLISH_LOOPBACK_ONLY, PRIVILEGED_PORT, EVIDENCE_MISSING (what could not be checked, e.g. host listeners not captured). See docs/ports.md.',
     '--compose FILE reads a compose file (JSON, or the YAML subset in docs/ports.md) and predicts the "port is already allocated" / "address already in use" errors a deploy would meet.',
-    'Exit code 0 unless --fail-on is given and a finding at or above that severity exists (then 1).',
+    'Exit code 1 when a finding at or above --fail-on (default error; none: never) exists, 0 otherwise.',
   ].join('\n\n');
   static override examples = [
     '<%= config.bin %> ports --snapshot docs/examples/example.snapshot.json',
@@ -22,7 +22,8 @@ export default class Ports extends NetsleuthCommand {
     ...sourceFlags,
     compose: Flags.string({ char: 'c', description: 'Compose file (JSON, or the YAML subset in docs/ports.md) whose planned port bindings to check against the current state.' }),
     'fail-on': failOnFlag(),
-    format: Flags.string({ char: 'f', description: 'Output format: table (default), json (= --json), sarif (SARIF 2.1.0), junit (JUnit XML, failures at or above --fail-on, default error), markdown.', options: ['table', 'json', 'sarif', 'junit', 'markdown'] }),
+    format: formatFlag(['table', 'json', 'sarif', 'junit', 'markdown'], { description: 'Output format: table (default), json (= --json), sarif (SARIF 2.1.0), junit (JUnit XML, failures at or above --fail-on), markdown.' }),
+    output: outputFlag(),
     ...jsonFlag,
   };
 
@@ -49,15 +50,15 @@ export default class Ports extends NetsleuthCommand {
       notes: [...(plan?.notes ?? []), ...result.notes],
       claims: result.claims,
     };
-    if (format === 'json') this.printDocument((await import('../src/report/json.js')).portsJson(report));
+    if (format === 'json') await this.printDocument((await import('../src/report/json.js')).portsJson(report));
     else if (format === 'table') {
       const { renderPorts } = await import('../src/report/ports.js');
-      this.print(renderPorts(report));
+      await this.emit(renderPorts(report));
     } else {
       const { renderDocument, subjectKinds } = await import('../src/report/formats/emit.js');
       const { checksForCodes, groupCodes } = await import('../src/analysis/doctor/registry.js');
       const codes = [...groupCodes('ports').filter((c) => c !== 'PLANNED_PORT_DUPLICATE' || plan), 'EVIDENCE_MISSING'];
-      this.print(renderDocument({
+      await this.emit(renderDocument({
         command: 'ports',
         toolVersion: this.config.version,
         source: { origin: opened.origin, label: opened.label, file: opened.origin === 'snapshot' ? (flags.snapshot ?? null) : null },

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { NetsleuthCommand, jsonFlag, sourceFlags } from '../src/cli/base.js';
 import { EXIT, GateFailure, InputError } from '../src/cli/errors.js';
-import { portFlag } from '../src/cli/flags.js';
+import { outputFlag, pathEnds, pathFlags, portFlag } from '../src/cli/flags.js';
 import { interruptSignal, probeFlags } from '../src/cli/probe-flags.js';
 import type { Expectation } from '../src/analysis/reach.js';
 
@@ -23,8 +23,8 @@ export default class Reach extends NetsleuthCommand {
     '<%= config.bin %> reach web 10.0.0.5 --json | jq .verdict               # ICMP echo',
   ];
   static override args = {
-    from: Args.string({ description: 'Source: container name or id prefix, IP address, or "host"', required: true }),
-    to: Args.string({ description: 'Destination: container name or id prefix, IP address, or "host"', required: true }),
+    from: Args.string({ description: 'Source: container name or id prefix, IP address, or "host" (or --from)' }),
+    to: Args.string({ description: 'Destination: container name or id prefix, IP address, or "host" (or --to)' }),
   };
   static override flags = {
     ...jsonFlag,
@@ -41,6 +41,8 @@ export default class Reach extends NetsleuthCommand {
     })(),
     verbose: Flags.boolean({ char: 'v', description: 'Show the rule, route or socket behind each step.', default: false }),
     ...probeFlags,
+    ...pathFlags,
+    output: outputFlag(),
   };
 
   async run(): Promise<void> {
@@ -48,9 +50,10 @@ export default class Reach extends NetsleuthCommand {
     this.setOutput(flags.json);
     const port = flags.port?.port ?? null;
     const protocol = flags.port?.protocol ?? 'tcp';
+    const { from, to } = pathEnds(args, flags);
     const opened = await this.openSource(flags);
     const { analyzeReach, expectationMet } = await import('../src/analysis/reach.js');
-    const result = analyzeReach(opened.snapshot.state, { from: args.from, to: args.to, port, protocol });
+    const result = analyzeReach(opened.snapshot.state, { from, to, port, protocol });
     const probing = flags.probe ?? opened.origin === 'live';
     if (probing && opened.origin !== 'live') throw new InputError('--probe needs a live daemon: a snapshot cannot be probed', 'Drop --snapshot, or drop --probe.');
     let check = null;
@@ -76,10 +79,10 @@ export default class Reach extends NetsleuthCommand {
       result.agreement = check.agreement?.agreement ?? null;
     }
     const probeCheck = check ? { outcome: check.outcome, skipped: check.skipped, ...(check.agreement ?? {}) } : null;
-    if (flags.json) this.printDocument({ ...result, probeCheck });
+    if (flags.json) await this.printDocument({ ...result, probeCheck });
     else {
       const { renderReach } = await import('../src/report/reach.js');
-      this.print(renderReach(result, { term: this.term({ verbose: flags.verbose }), probeCheck }));
+      await this.emit(renderReach(result, { term: this.term({ verbose: flags.verbose }), probeCheck }));
     }
     if (result.agreement === false) {
       const msg = `the probe saw ${result.probe?.result}, the prediction was ${result.verdict}${result.port !== null ? ` (listening: ${String(result.listening)})` : ''}: see the suspect hop above`;

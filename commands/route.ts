@@ -5,6 +5,7 @@ import { viewOf } from '../src/model/view.js';
 import { routeFindings } from '../src/analysis/route-findings.js';
 import { renderRoute } from '../src/report/route.js';
 import { routeJson } from '../src/report/json.js';
+import { outputFlag, pathEnds, pathFlags } from '../src/cli/flags.js';
 
 export default class Route extends NetsleuthCommand {
   static override summary = 'Hop-by-hop forwarding path from FROM to TO: the policy rule, table and route used at each hop, NAT, MTU.';
@@ -16,33 +17,36 @@ export default class Route extends NetsleuthCommand {
     '<%= config.bin %> route host shop-db-1 --json | jq .verdict',
   ];
   static override args = {
-    from: Args.string({ description: 'Source: container name, id prefix, alias or Compose service, IP address, or "host"', required: true }),
-    to: Args.string({ description: 'Destination: container name, id prefix, alias or Compose service (as FROM\'s embedded DNS resolves it), IP address, or "host"', required: true }),
+    from: Args.string({ description: 'Source: container name, id prefix, alias or Compose service, IP address, or "host" (or --from)' }),
+    to: Args.string({ description: 'Destination: container name, id prefix, alias or Compose service (as FROM\'s embedded DNS resolves it), IP address, or "host" (or --to)' }),
   };
   static override flags = {
     ...jsonFlag,
     ...sourceFlags,
     ipv6: Flags.boolean({ description: 'Use IPv6 addresses when FROM/TO are containers or the host.', default: false }),
     verbose: Flags.boolean({ char: 'v', description: 'Show every policy rule visited and why it matched or not.', default: false }),
+    ...pathFlags,
+    output: outputFlag(),
   };
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Route);
     this.setOutput(flags.json);
+    const { from, to } = pathEnds(args, flags);
     const src = await this.openSource(flags);
     const state = src.snapshot.state;
     const view = viewOf(state);
-    const trace = traceRoute(view, args.from, args.to, { family: flags.ipv6 ? 'ipv6' : undefined });
+    const trace = traceRoute(view, from, to, { family: flags.ipv6 ? 'ipv6' : undefined });
     const related = new Set<string>([trace.from, trace.to]);
     for (const name of [trace.from, trace.to]) {
       for (const e of view.containerRef(name)?.endpoints ?? []) related.add(e.networkName);
     }
     const findings = routeFindings(state).filter((f) => f.subjects.some((s) => related.has(s)));
     if (flags.json) {
-      const from = view.resolve(args.from);
-      const refs = { fromRef: view.ref(from), toRef: view.ref(view.resolve(args.to, { from: from.kind === 'container' ? from.container : null })) };
-      this.printDocument(routeJson(trace, refs, findings));
+      const fromSubject = view.resolve(from);
+      const refs = { fromRef: view.ref(fromSubject), toRef: view.ref(view.resolve(to, { from: fromSubject.kind === 'container' ? fromSubject.container : null })) };
+      await this.printDocument(routeJson(trace, refs, findings));
     }
-    else this.print(renderRoute(trace, findings, { verbose: flags.verbose }));
+    else await this.emit(renderRoute(trace, findings, { verbose: flags.verbose }));
   }
 }

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { NetsleuthCommand, jsonFlag, sourceFlags } from '../../src/cli/base.js';
-import { failOnFlag } from '../../src/cli/flags.js';
+import { failOnFlag, formatFlag, outputFlag } from '../../src/cli/flags.js';
 import { InputError, SourceError } from '../../src/cli/errors.js';
 import type { LintJsonFinding } from '../../src/analysis/firewall-ruleset.js';
 
@@ -8,7 +8,7 @@ export default class FirewallLint extends NetsleuthCommand {
   static override summary = 'Find shadowed, unreachable and misplaced firewall rules, and rules the engine cannot model.';
   static override description = [
     'Checks the host\'s iptables rulesets (IPv4 and IPv6): rules that can never match because an earlier rule takes every packet they would (shadowed, or redundant when the action is the same), user chains nothing jumps to, operator DROP/REJECT rules in FORWARD placed after Docker\'s rules (where they do not protect containers — DOCKER-USER is the place), published ports that bypass a host firewall\'s INPUT policy (the ufw surprise), and constructs the engine does not model.',
-    'Exit code 0 unless --fail-on is given and a finding at or above that severity exists (then 1).',
+    'Exit code 1 when a finding at or above --fail-on (default error; none: never) exists, 0 otherwise.',
   ].join('\n\n');
   static override examples = [
     '<%= config.bin %> firewall lint',
@@ -20,7 +20,8 @@ export default class FirewallLint extends NetsleuthCommand {
   static override flags = {
     ruleset: Flags.string({ char: 'r', description: 'Lint this iptables-save (or ip6tables-save) file instead of a snapshot or daemon.', exclusive: ['snapshot', 'host', 'context'] }),
     'fail-on': failOnFlag(),
-    format: Flags.string({ char: 'f', description: 'Output format: table (default), json (= --json), sarif (SARIF 2.1.0), junit (JUnit XML, failures at or above --fail-on, default error), markdown.', options: ['table', 'json', 'sarif', 'junit', 'markdown'] }),
+    format: formatFlag(['table', 'json', 'sarif', 'junit', 'markdown'], { description: 'Output format: table (default), json (= --json), sarif (SARIF 2.1.0), junit (JUnit XML, failures at or above --fail-on), markdown.' }),
+    output: outputFlag(),
     ...sourceFlags,
     ...jsonFlag,
   };
@@ -71,15 +72,15 @@ export default class FirewallLint extends NetsleuthCommand {
     if (unavailable) summary.push(`not linted: ${unavailable}`);
     if (format === 'json') {
       if (flags.ruleset) this.useSource({ kind: 'ruleset', label: flags.ruleset, capturedAt: null });
-      this.printDocument((await import('../../src/report/json.js')).lintJson({ verdict: unavailable ? 'unknown' : 'checked', reason: unavailable, rulesets: res.rulesets, findings }));
+      await this.printDocument((await import('../../src/report/json.js')).lintJson({ verdict: unavailable ? 'unknown' : 'checked', reason: unavailable, rulesets: res.rulesets, findings }));
     } else if (format === 'table') {
       const { renderLint } = await import('../../src/report/firewall.js');
-      this.print(renderLint(findings, label, summary));
+      await this.emit(renderLint(findings, label, summary));
     } else {
       const { renderDocument, subjectKinds } = await import('../../src/report/formats/emit.js');
       const { checksForCodes, groupCodes, lintToFinding } = await import('../../src/analysis/doctor/registry.js');
       const shaped = findings.map(lintToFinding);
-      this.print(renderDocument({
+      await this.emit(renderDocument({
         command: 'firewall lint',
         toolVersion: this.config.version,
         source: { origin, label: flags.ruleset ?? label.replace(/^(snapshot|live daemon) /, ''), file: flags.ruleset ?? (origin === 'snapshot' ? (flags.snapshot ?? null) : null) },

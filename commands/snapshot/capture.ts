@@ -78,7 +78,7 @@ export default class SnapshotCapture extends NetsleuthCommand {
       snapshot = await captureSnapshot({
         endpoint,
         toolVersion: this.config.version,
-        timeoutMs: flags.timeout * 1000,
+        timeoutMs: flags.timeout,
         concurrency: flags.concurrency,
         hostEvidence: flags['no-host-evidence'] ? 'never' : 'auto',
         onProgress,
@@ -118,7 +118,10 @@ export default class SnapshotCapture extends NetsleuthCommand {
     };
     if (flags.json) {
       this.useSource({ kind: 'daemon', label: result.endpoint, capturedAt: snapshot.capture.time });
-      this.printDocument(result);
+      // -o is the snapshot here, not the report: the summary goes to stdout (stderr when the
+      // snapshot itself is on stdout, so stdout stays one JSON document).
+      const doc = JSON.stringify(this.document(result), null, 2) + '\n';
+      (output === '-' ? process.stderr : process.stdout).write(doc);
       return;
     }
     const lines = [

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { NetsleuthCommand, jsonFlag } from '../../src/cli/base.js';
 import { EXIT } from '../../src/cli/errors.js';
-import { portFlag } from '../../src/cli/flags.js';
+import { outputFlag, portFlag } from '../../src/cli/flags.js';
 import type { SnapshotDiffReport, SnapshotSide } from '../../src/report/snapshot-diff.js';
 import type { Snapshot } from '../../src/model/types.js';
 
@@ -26,6 +26,7 @@ export default class SnapshotDiff extends NetsleuthCommand {
     port: portFlag({ description: 'Also compare reach verdicts on this port (N/tcp, N/udp, N); repeatable.', multiple: true }),
     verdicts: Flags.boolean({ description: 'Compare reach verdicts between every pair of containers (ICMP, and --port).', default: true, allowNo: true }),
     'exit-code': Flags.boolean({ description: 'Exit 1 when the snapshots differ, 0 when they do not (like git diff --exit-code).', default: false }),
+    output: outputFlag(),
     ...jsonFlag,
   };
 
@@ -44,11 +45,11 @@ export default class SnapshotDiff extends NetsleuthCommand {
     const report: SnapshotDiffReport = { a: side(args.a, sa), b: side(args.b, sb), ...diff, compared: flags.verdicts ? ['findings', 'verdicts'] : ['findings'] };
     if (flags.json) {
       this.useSource({ kind: 'snapshot', label: `${args.a} -> ${args.b}`, capturedAt: null });
-      this.printDocument((await import('../../src/report/json.js')).diffJson(report));
+      await this.printDocument((await import('../../src/report/json.js')).diffJson(report));
     }
     else {
       const { renderSnapshotDiff } = await import('../../src/report/snapshot-diff.js');
-      this.print(renderSnapshotDiff(report));
+      await this.emit(renderSnapshotDiff(report));
     }
     if (flags['exit-code'] && !diff.identical) {
       // Not an error: the report is already printed; only the exit status says "differs".

@@ -1,5 +1,6 @@
 import { Args } from '@oclif/core';
-import { NetsleuthCommand, jsonFlag } from '../../src/cli/base.js';
+import { NetsleuthCommand, jsonFlag, sourceFlags } from '../../src/cli/base.js';
+import { argOrFlag, outputFlag } from '../../src/cli/flags.js';
 import { readSnapshot } from '../../src/sources/snapshot/read.js';
 import { summarizeSnapshot } from '../../src/analysis/summary.js';
 import { renderSnapshotSummary } from '../../src/report/snapshot-summary.js';
@@ -14,19 +15,20 @@ export default class SnapshotShow extends NetsleuthCommand {
     '<%= config.bin %> snapshot show outage.json.gz --json | jq ".containers[].name"',
   ];
   static override args = {
-    file: Args.string({ description: 'Snapshot file (.json or .json.gz)', required: true }),
+    file: Args.string({ description: 'Snapshot file (.json or .json.gz); or --snapshot/-s FILE' }),
   };
-  static override flags = { ...jsonFlag };
+  static override flags = { snapshot: { ...sourceFlags.snapshot, description: 'The snapshot file (the same as the FILE argument).' }, output: outputFlag(), ...jsonFlag };
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(SnapshotShow);
     this.setOutput(flags.json);
-    const snapshot = await readSnapshot(args.file);
+    const file = argOrFlag(args.file, flags.snapshot, { arg: 'FILE', flag: 'snapshot' });
+    const snapshot = await readSnapshot(file);
     const summary = summarizeSnapshot(snapshot);
     if (flags.json) {
-      this.useSource(snapshotFileSource(args.file, snapshot));
-      this.printDocument({ ...summary });
+      this.useSource(snapshotFileSource(file, snapshot));
+      await this.printDocument({ ...summary });
     }
-    else this.print(renderSnapshotSummary(summary, args.file));
+    else await this.emit(renderSnapshotSummary(summary, file));
   }
 }

@@ -1,5 +1,6 @@
 import { Args } from '@oclif/core';
-import { NetsleuthCommand, jsonFlag } from '../../src/cli/base.js';
+import { NetsleuthCommand, jsonFlag, sourceFlags } from '../../src/cli/base.js';
+import { argOrFlag } from '../../src/cli/flags.js';
 import { readSnapshot } from '../../src/sources/snapshot/read.js';
 import { sanitize } from '../../src/report/sanitize.js';
 import { snapshotFileSource } from '../../src/report/json.js';
@@ -13,16 +14,17 @@ export default class SnapshotValidate extends NetsleuthCommand {
     '<%= config.bin %> snapshot validate state.json.gz --json',
   ];
   static override args = {
-    file: Args.string({ description: 'Snapshot file (.json or .json.gz)', required: true }),
+    file: Args.string({ description: 'Snapshot file (.json or .json.gz); or --snapshot/-s FILE' }),
   };
-  static override flags = { ...jsonFlag };
+  static override flags = { snapshot: { ...sourceFlags.snapshot, description: 'The snapshot file (the same as the FILE argument).' }, ...jsonFlag };
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(SnapshotValidate);
     this.setOutput(flags.json);
-    const snapshot = await readSnapshot(args.file);
+    const file = argOrFlag(args.file, flags.snapshot, { arg: 'FILE', flag: 'snapshot' });
+    const snapshot = await readSnapshot(file);
     const result = {
-      file: args.file,
+      file,
       valid: true,
       schema: snapshot.schema,
       capturedAt: snapshot.capture.time,
@@ -31,13 +33,13 @@ export default class SnapshotValidate extends NetsleuthCommand {
       containers: snapshot.state.containers.length,
     };
     if (flags.json) {
-      this.useSource(snapshotFileSource(args.file, snapshot));
-      this.printDocument(result);
+      this.useSource(snapshotFileSource(file, snapshot));
+      await this.printDocument(result);
     }
     else
       this.print(
         sanitize(
-          `${args.file}: valid ${snapshot.schema} (captured ${result.capturedAt}; ${result.hosts} host, ${result.networks} networks, ${result.containers} containers)`,
+          `${file}: valid ${snapshot.schema} (captured ${result.capturedAt}; ${result.hosts} host, ${result.networks} networks, ${result.containers} containers)`,
         ),
       );
   }

@@ -1,13 +1,17 @@
 // Base class for every netsleuth command: shared flags, one-line errors with documented exit
 // codes (never a stack trace), and JSON/TTY output rules.
 
-import { Command, Flags, Errors } from '@oclif/core';
+import { Command, Flags, Errors, type Interfaces } from '@oclif/core';
+
+// oclif's own names for parse()'s generic bounds (not exported by @oclif/core).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type ParsedValues = { [name: string]: any };
 import { EXIT, GateFailure, NetsleuthError, exitCodeOf } from './errors.js';
 import { atLeast, type Severity } from '../model/finding.js';
 import { outputMode, type OutputMode } from './output.js';
 import { termFor, type Term } from '../report/term.js';
 import { envelope, NO_SOURCE, openedSource, type Envelope, type JsonSource, type Payload } from '../report/json.js';
-import { nonEmpty } from './flags.js';
+import { durationFlag, nonEmpty } from './flags.js';
 import type { OpenedSource, OpenOptions, SourceFlags } from '../sources/open.js';
 
 export const jsonFlag = {
@@ -18,6 +22,7 @@ export const jsonFlag = {
 export const sourceFlags = {
   snapshot: Flags.string({
     char: 's',
+    helpValue: 'FILE',
     description: 'Analyse a captured snapshot file (.json or .json.gz) instead of a live daemon.',
     helpGroup: 'SOURCE',
     // An empty value is a mistake (an unset variable), never "use the live daemon".
@@ -25,21 +30,21 @@ export const sourceFlags = {
   }),
   host: Flags.string({
     char: 'H',
+    helpValue: 'URL',
     description: 'Docker daemon to use: unix:///path, tcp://host:port (TLS via DOCKER_TLS_VERIFY/DOCKER_CERT_PATH). Default: DOCKER_HOST, the current context, then unix:///var/run/docker.sock.',
     helpGroup: 'SOURCE',
     exclusive: ['snapshot'],
   }),
   context: Flags.string({
+    helpValue: 'NAME',
     description: 'Docker CLI context to use (overrides DOCKER_CONTEXT).',
     helpGroup: 'SOURCE',
     exclusive: ['snapshot', 'host'],
   }),
-  timeout: Flags.integer({
-    description: 'Seconds to wait for each daemon request.',
-    default: 10,
-    min: 1,
-    max: 600,
+  // In milliseconds. `--daemon-timeout` (dns's old name for it) stays accepted, unlisted.
+  timeout: durationFlag('timeout', { description: 'How long to wait for each daemon request.', bare: 's', min: 100, max: 600_000, default: 10_000 })({
     helpGroup: 'SOURCE',
+    aliases: ['daemon-timeout'],
   }),
 };
 
@@ -58,10 +63,70 @@ export function wantsJson(argv: readonly string[]): boolean {
   return (end < 0 ? argv : argv.slice(0, end)).includes('--json');
 }
 
+/** A flag name as typed (`--prot=5` → `--prot`). */
+function flagWord(arg: string): string {
+  return arg.replace(/=.*$/, '');
+}
+
+/**
+ * "unknown flag --prot (did you mean --port?)" from oclif's NonExistentFlagsError (it carries the
+ * flags as typed); the candidates are the command's flags, their aliases and --no- forms.
+ */
+export async function unknownFlagMessage(typed: readonly string[], flags: Record<string, { aliases?: string[]; allowNo?: boolean; type?: string; hidden?: boolean }>): Promise<string> {
+  const { suggest } = await import('../model/view.js');
+  const names: string[] = [];
+  for (const [name, f] of Object.entries(flags)) {
+    if (f.hidden) continue;
+    names.push(name, ...(f.aliases ?? []));
+    if (f.type === 'boolean' && f.allowNo) names.push(`no-${name}`);
+  }
+  const words = typed.map(flagWord);
+  const parts = words.map((w) => {
+    const long = /^--[^-]/.test(w) ? w.slice(2) : null;
+    const near = long ? suggest(long, names, 2) : [];
+    return near.length ? `${w} (did you mean ${near.map((n) => `--${n}`).join(' or ')}?)` : w;
+  });
+  return `unknown flag${words.length > 1 ? 's' : ''} ${parts.join(', ')}`;
+}
+
 export abstract class NetsleuthCommand extends Command {
   protected mode: OutputMode = outputMode(false);
   /** What the JSON envelope says the answer came from; set when a source is opened (or named). */
   private jsonSource: JsonSource | null = null;
+
+  /** `-o/--output` as parsed: where emit() writes the report (undefined or "-": stdout). */
+  protected outputTarget: string | undefined;
+
+  /** Parses as oclif does, and remembers -o/--output for emit(). */
+  protected override async parse<F extends ParsedValues, B extends ParsedValues, A extends ParsedValues>(
+    options?: Interfaces.Input<F, B, A>,
+    argv?: string[],
+  ): Promise<Interfaces.ParserOutput<F, B, A>> {
+    const out = await super.parse(options, argv);
+    const o = (out.flags as { output?: unknown }).output;
+    this.outputTarget = typeof o === 'string' ? o : undefined;
+    return out;
+  }
+
+  /**
+   * The one way a report leaves the command: on stdout, or — with `-o FILE` — into FILE through
+   * the atomic writer (src/sources/output-file.ts). `-o -` is stdout.
+   */
+  protected async emit(text: string): Promise<void> {
+    const t = text.endsWith('\n') ? text : text + '\n';
+    const target = this.outputTarget;
+    if (target === undefined || target === '-') {
+      process.stdout.write(t);
+      return;
+    }
+    const { writeFileAtomic } = await import('../sources/output-file.js');
+    await writeFileAtomic(target, t);
+  }
+
+  /** A JSON report through emit(). */
+  protected emitJson(value: unknown): Promise<void> {
+    return this.emit(JSON.stringify(value, null, 2));
+  }
 
   protected setOutput(json: boolean): OutputMode {
     this.mode = outputMode(json);
@@ -76,7 +141,9 @@ export abstract class NetsleuthCommand extends Command {
     const { openSource } = await import('../sources/open.js');
     // Until it is open, an error document still says which source was asked for.
     this.jsonSource = flags.snapshot !== undefined ? { kind: 'snapshot', label: flags.snapshot, capturedAt: null } : { kind: 'daemon', label: flags.host ?? null, capturedAt: null };
-    const opened = await openSource({ snapshot: flags.snapshot, host: flags.host, context: flags.context, timeout: flags.timeout }, { toolVersion: this.config.version, ...opts });
+    // --timeout is parsed to milliseconds; the source takes seconds.
+    const timeout = flags.timeout === undefined ? undefined : flags.timeout / 1000;
+    const opened = await openSource({ snapshot: flags.snapshot, host: flags.host, context: flags.context, timeout }, { toolVersion: this.config.version, ...opts });
     this.jsonSource = openedSource(opened);
     return opened;
   }
@@ -96,8 +163,9 @@ export abstract class NetsleuthCommand extends Command {
     return envelope(this.commandName, this.jsonSource ?? NO_SOURCE, payload);
   }
 
-  protected printDocument(payload: Payload): void {
-    this.printJson(this.document(payload));
+  /** The --json document, through emit() (stdout, or -o FILE). */
+  protected printDocument(payload: Payload): Promise<void> {
+    return this.emitJson(this.document(payload));
   }
 
   /**
@@ -144,7 +212,10 @@ export abstract class NetsleuthCommand extends Command {
     } else if (err instanceof Errors.CLIError || err.oclif) {
       // Flag and argument parsing errors from oclif: bad usage.
       code = EXIT.badInput;
-      message = err.message.split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
+      const unknown = (err as { flags?: unknown }).flags;
+      message = Array.isArray(unknown) && /^Nonexistent flag/.test(err.message)
+        ? await unknownFlagMessage(unknown as string[], this.ctor.flags ?? {})
+        : err.message.split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
       hint = `See: ${this.config.bin} ${this.id?.replace(/:/g, ' ') ?? ''} --help`.trimEnd();
     } else {
       // A bug in netsleuth. Still one line by default; NETSLEUTH_DEBUG=1 shows the stack.
@@ -159,7 +230,7 @@ export abstract class NetsleuthCommand extends Command {
     // A flag that failed to parse (a bad --port, an empty --snapshot) ends the command before
     // run() has read --json: look at the arguments themselves then.
     const json = this.mode.json || wantsJson(this.argv);
-    if (json) this.printDocument({ error: { exitCode: code, message: oneLine, hint: hint ?? null } });
+    if (json) this.printJson(this.document({ error: { exitCode: code, message: oneLine, hint: hint ?? null } }));
     process.exitCode = code;
   }
 }

@@ -90,7 +90,7 @@ interface DnsJson {
 }
 
 async function nsdns(args: string[]): Promise<DnsJson> {
-  const r = await runCli(['dns', ...args, '--json', '--host', dockerHost(), '--timeout', '2'], { timeoutMs: 60_000 });
+  const r = await runCli(['dns', ...args, '--json', '--host', dockerHost(), '--dns-timeout', '2'], { timeoutMs: 60_000 });
   if (r.code !== 0) throw new Error(`netsleuth dns ${args.join(' ')} → exit ${r.code}: ${r.stderr}`);
   return JSON.parse(r.stdout) as DnsJson;
 }

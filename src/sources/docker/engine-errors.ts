@@ -64,7 +64,7 @@ export function transportError(err: unknown, ep: DockerEndpoint, req: RequestInf
 
   // Socket-level failures: the most common ones first.
   if (has('ENOENT') && ep.kind === 'unix') {
-    return make(`no Docker socket at ${ep.socketPath}${ctx}`, 'is dockerd running? Use --host or DOCKER_HOST to reach another daemon');
+    return make(`no Docker socket at ${ep.socketPath}${ctx}`, 'is dockerd running? Use --host or DOCKER_HOST to reach another daemon, or --snapshot FILE to analyse a captured snapshot');
   }
   if (has('EACCES', 'EPERM')) {
     const target = ep.kind === 'unix' ? `the Docker socket at ${ep.socketPath}${ctx}` : where;
@@ -74,7 +74,7 @@ export function transportError(err: unknown, ep: DockerEndpoint, req: RequestInf
     );
   }
   if (has('ECONNREFUSED')) {
-    if (ep.kind === 'unix') return make(`the Docker socket at ${ep.socketPath}${ctx} refused the connection`, 'nothing is listening on it (stale socket?): start dockerd, or use --host');
+    if (ep.kind === 'unix') return make(`the Docker socket at ${ep.socketPath}${ctx} refused the connection`, 'nothing is listening on it (stale socket?): start dockerd, use --host, or --snapshot FILE to analyse a captured snapshot');
     return make(`connection refused by ${where}`, `is dockerd listening on ${ep.hostname}:${ep.port}? (2375 is the usual plain port, 2376 the TLS one)`);
   }
   if (has('ENOTSOCK')) return make(`${ep.socketPath}${ctx} is not a socket`, 'point --host or DOCKER_HOST at the Docker socket');

@@ -37,10 +37,14 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('netsleuth ports', () => {
-  it('prints conflicts and findings for the bundled example, exit 0 by default', async () => {
+  it('prints conflicts and findings for the bundled example; exit 1 by default (it has error findings, --fail-on error is the default), 0 with --fail-on none', async () => {
     const r = await runCli(['ports', '--snapshot', EXAMPLE]);
-    expect(r.code).toBe(0);
-    expect(r.stderr).toBe('');
+    expect(r.code).toBe(1);
+    expect(expectOneLineError(r)).toMatch(/^netsleuth: \d+ finding\(s\) at or above error/);
+    const none = await runCli(['ports', '--snapshot', EXAMPLE, '--fail-on', 'none']);
+    expect(none.code).toBe(0);
+    expect(none.stderr).toBe('');
+    expect(none.stdout).toBe(r.stdout);
     expect(r.stdout).toContain('CONFLICTS (1)');
     expect(r.stdout).toMatch(/0\.0\.0\.0:8080\/tcp\s+shop-proxy-1/);
     expect(r.stdout).toContain('old-proxy');
@@ -48,7 +52,7 @@ describe('netsleuth ports', () => {
   });
   it('--json: only the documented shape on stdout', async () => {
     const r = await runCli(['ports', '--snapshot', EXAMPLE, '--json']);
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(1); // error findings, default --fail-on error; stdout is still the one document
     const j = JSON.parse(r.stdout);
     expect(Array.isArray(j.conflicts)).toBe(true);
     expect(Array.isArray(j.findings)).toBe(true);

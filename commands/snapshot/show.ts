@@ -23,6 +23,6 @@ export default class SnapshotShow extends NetsleuthCommand {
     const snapshot = await readSnapshot(args.file);
     const summary = summarizeSnapshot(snapshot);
     if (flags.json) this.printJson(summary);
-    else this.print(renderSnapshotSummary(summary, args.file));
+    else this.print(renderSnapshotSummary(summary, args.file, this.term()));
   }
 }

@@ -38,6 +38,6 @@ export default class Route extends NetsleuthCommand {
     }
     const findings = routeFindings(state).filter((f) => f.subjects.some((s) => related.has(s)));
     if (flags.json) this.printJson({ ...trace, findings });
-    else this.print(renderRoute(trace, findings, { verbose: flags.verbose }));
+    else this.print(renderRoute(trace, findings, this.term({ verbose: flags.verbose })));
   }
 }

@@ -117,7 +117,7 @@ export default class Dns extends NetsleuthCommand {
     if (flags.json) this.printJson(report);
     else {
       const { renderDnsReport } = await import('../src/report/dns.js');
-      this.print(renderDnsReport(report));
+      this.print(renderDnsReport(report, this.term()));
     }
   }
 }

@@ -43,7 +43,7 @@ export default class Gate extends NetsleuthCommand {
     if (flags.json) this.printJson(report);
     else {
       const { renderGate } = await import('../src/report/gate.js');
-      this.print(renderGate(report, { verbose: flags.verbose }));
+      this.print(renderGate(report, this.term({ verbose: flags.verbose })));
     }
     if (!report.passed) {
       const first = report.results.find((r) => r.status !== 'pass')!;

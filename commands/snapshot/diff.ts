@@ -45,7 +45,7 @@ export default class SnapshotDiff extends NetsleuthCommand {
     if (flags.json) this.printJson(report);
     else {
       const { renderSnapshotDiff } = await import('../../src/report/snapshot-diff.js');
-      this.print(renderSnapshotDiff(report));
+      this.print(renderSnapshotDiff(report, this.term()));
     }
     if (flags['exit-code'] && !diff.identical) {
       // Not an error: the report is already printed; only the exit status says "differs".

@@ -39,6 +39,7 @@ export default class FirewallTrace extends NetsleuthCommand {
     out: Flags.string({ description: 'With --ruleset: the interface the packet leaves by.', dependsOn: ['ruleset'], helpGroup: 'RULESET' }),
     path: Flags.string({ description: 'With --ruleset: forward (routed through the host), input (to the host), output (from the host).', options: ['forward', 'input', 'output'], dependsOn: ['ruleset'], helpGroup: 'RULESET' }),
     local: Flags.string({ description: 'With --ruleset: a host-local address (for -m addrtype --dst-type LOCAL); repeatable.', multiple: true, dependsOn: ['ruleset'], helpGroup: 'RULESET' }),
+    verbose: Flags.boolean({ char: 'v', description: 'Show every rule walked (also those the packet did not match), with every column and the whole rule text.', default: false }),
     ipset: Flags.string({ description: 'With --ruleset: an `ipset save` file for -m set matches.', dependsOn: ['ruleset'], helpGroup: 'RULESET' }),
     ...sourceFlags,
     ...jsonFlag,
@@ -80,6 +81,6 @@ export default class FirewallTrace extends NetsleuthCommand {
     }
     const { renderTrace, traceJson } = await import('../../src/report/firewall.js');
     if (flags.json) this.printJson(traceJson(trace, origin, label));
-    else this.print(renderTrace(trace, label));
+    else this.print(renderTrace(trace, label, this.term({ verbose: flags.verbose })));
   }
 }

@@ -2,6 +2,7 @@ import { Args } from '@oclif/core';
 import { NetsleuthCommand, jsonFlag } from '../../src/cli/base.js';
 import { readSnapshot } from '../../src/sources/snapshot/read.js';
 import { sanitize } from '../../src/report/sanitize.js';
+import { hang } from '../../src/report/term.js';
 
 export default class SnapshotValidate extends NetsleuthCommand {
   static override summary = 'Check a snapshot file against the published JSON Schema (docs/snapshot.schema.json).';
@@ -32,9 +33,12 @@ export default class SnapshotValidate extends NetsleuthCommand {
     if (flags.json) this.printJson(result);
     else
       this.print(
-        sanitize(
-          `${args.file}: valid ${snapshot.schema} (captured ${result.capturedAt}; ${result.hosts} host, ${result.networks} networks, ${result.containers} containers)`,
-        ),
+        hang(
+          sanitize(`${args.file}: valid ${snapshot.schema} (captured ${result.capturedAt}; ${result.hosts} host, ${result.networks} networks, ${result.containers} containers)`),
+          this.term().width,
+          '',
+          2,
+        ).join('\n'),
       );
   }
 }

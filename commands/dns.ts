@@ -109,7 +109,7 @@ export default class Dns extends NetsleuthCommand {
     if (flags.json) await this.printDocument((await import('../src/report/json.js')).dnsJson(report));
     else {
       const { renderDnsReport } = await import('../src/report/dns.js');
-      await this.emit(renderDnsReport(report));
+      await this.emit(renderDnsReport(report, this.term()));
     }
   }
 }

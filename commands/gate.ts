@@ -47,7 +47,7 @@ export default class Gate extends NetsleuthCommand {
     if (flags.json) await this.printDocument((await import('../src/report/json.js')).gateJson(report));
     else {
       const { renderGate } = await import('../src/report/gate.js');
-      await this.emit(renderGate(report, { verbose: flags.verbose }));
+      await this.emit(renderGate(report, this.term({ verbose: flags.verbose })));
     }
     if (!report.passed) {
       const first = report.results.find((r) => r.status !== 'pass')!;

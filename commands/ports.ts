@@ -22,6 +22,7 @@ export default class Ports extends NetsleuthCommand {
     ...sourceFlags,
     compose: Flags.string({ char: 'c', description: 'Compose file (JSON, or the YAML subset in docs/ports.md) whose planned port bindings to check against the current state.' }),
     'fail-on': failOnFlag(),
+    verbose: Flags.boolean({ char: 'v', description: 'Show the evidence path of every claim in the conflicts table.', default: false }),
     format: formatFlag(['table', 'json', 'sarif', 'junit', 'markdown'], { description: 'Output format: table (default), json (= --json), sarif (SARIF 2.1.0), junit (JUnit XML, failures at or above --fail-on), markdown.' }),
     output: outputFlag(),
     ...jsonFlag,
@@ -53,7 +54,7 @@ export default class Ports extends NetsleuthCommand {
     if (format === 'json') await this.printDocument((await import('../src/report/json.js')).portsJson(report));
     else if (format === 'table') {
       const { renderPorts } = await import('../src/report/ports.js');
-      await this.emit(renderPorts(report));
+      await this.emit(renderPorts(report, this.term({ verbose: flags.verbose })));
     } else {
       const { renderDocument, subjectKinds } = await import('../src/report/formats/emit.js');
       const { checksForCodes, groupCodes } = await import('../src/analysis/doctor/registry.js');

@@ -47,6 +47,6 @@ export default class Route extends NetsleuthCommand {
       const refs = { fromRef: view.ref(fromSubject), toRef: view.ref(view.resolve(to, { from: fromSubject.kind === 'container' ? fromSubject.container : null })) };
       await this.printDocument(routeJson(trace, refs, findings));
     }
-    else await this.emit(renderRoute(trace, findings, { verbose: flags.verbose }));
+    else await this.emit(renderRoute(trace, findings, this.term({ verbose: flags.verbose })));
   }
 }

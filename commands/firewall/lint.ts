@@ -20,6 +20,7 @@ export default class FirewallLint extends NetsleuthCommand {
   static override flags = {
     ruleset: Flags.string({ char: 'r', description: 'Lint this iptables-save (or ip6tables-save) file instead of a snapshot or daemon.', exclusive: ['snapshot', 'host', 'context'] }),
     'fail-on': failOnFlag(),
+    verbose: Flags.boolean({ char: 'v', description: 'Print the rule text of each finding whole instead of cut to the terminal width.', default: false }),
     format: formatFlag(['table', 'json', 'sarif', 'junit', 'markdown'], { description: 'Output format: table (default), json (= --json), sarif (SARIF 2.1.0), junit (JUnit XML, failures at or above --fail-on), markdown.' }),
     output: outputFlag(),
     ...sourceFlags,
@@ -75,7 +76,7 @@ export default class FirewallLint extends NetsleuthCommand {
       await this.printDocument((await import('../../src/report/json.js')).lintJson({ verdict: unavailable ? 'unknown' : 'checked', reason: unavailable, rulesets: res.rulesets, findings }));
     } else if (format === 'table') {
       const { renderLint } = await import('../../src/report/firewall.js');
-      await this.emit(renderLint(findings, label, summary));
+      await this.emit(renderLint(findings, label, summary, this.term({ verbose: flags.verbose })));
     } else {
       const { renderDocument, subjectKinds } = await import('../../src/report/formats/emit.js');
       const { checksForCodes, groupCodes, lintToFinding } = await import('../../src/analysis/doctor/registry.js');

@@ -42,6 +42,7 @@ export default class FirewallTrace extends NetsleuthCommand {
     out: Flags.string({ description: 'With --ruleset: the interface the packet leaves by.', dependsOn: ['ruleset'], helpGroup: 'RULESET' }),
     path: Flags.string({ description: 'With --ruleset: forward (routed through the host), input (to the host), output (from the host).', options: ['forward', 'input', 'output'], dependsOn: ['ruleset'], helpGroup: 'RULESET' }),
     local: Flags.string({ description: 'With --ruleset: a host-local address (for -m addrtype --dst-type LOCAL); repeatable.', multiple: true, dependsOn: ['ruleset'], helpGroup: 'RULESET' }),
+    verbose: Flags.boolean({ char: 'v', description: 'Show every rule walked (also those the packet did not match), with every column and the whole rule text.', default: false }),
     ipset: Flags.string({ description: 'With --ruleset: an `ipset save` file for -m set matches.', dependsOn: ['ruleset'], helpGroup: 'RULESET' }),
     ...sourceFlags,
     output: outputFlag(),
@@ -82,6 +83,6 @@ export default class FirewallTrace extends NetsleuthCommand {
       label = opened.origin === 'snapshot' ? `snapshot ${opened.label}` : `live daemon ${opened.label}`;
     }
     if (flags.json) await this.printDocument((await import('../../src/report/json.js')).traceJson(trace));
-    else await this.emit((await import('../../src/report/firewall.js')).renderTrace(trace, label));
+    else await this.emit((await import('../../src/report/firewall.js')).renderTrace(trace, label, this.term({ verbose: flags.verbose })));
   }
 }

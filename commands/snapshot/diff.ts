@@ -49,7 +49,7 @@ export default class SnapshotDiff extends NetsleuthCommand {
     }
     else {
       const { renderSnapshotDiff } = await import('../../src/report/snapshot-diff.js');
-      await this.emit(renderSnapshotDiff(report));
+      await this.emit(renderSnapshotDiff(report, this.term()));
     }
     if (flags['exit-code'] && !diff.identical) {
       // Not an error: the report is already printed; only the exit status says "differs".

@@ -29,6 +29,6 @@ export default class SnapshotShow extends NetsleuthCommand {
       this.useSource(snapshotFileSource(file, snapshot));
       await this.printDocument({ ...summary });
     }
-    else await this.emit(renderSnapshotSummary(summary, file));
+    else await this.emit(renderSnapshotSummary(summary, file, this.term()));
   }
 }

@@ -4,6 +4,7 @@ import { argOrFlag } from '../../src/cli/flags.js';
 import { readSnapshot } from '../../src/sources/snapshot/read.js';
 import { sanitize } from '../../src/report/sanitize.js';
 import { snapshotFileSource } from '../../src/report/json.js';
+import { hang } from '../../src/report/term.js';
 
 export default class SnapshotValidate extends NetsleuthCommand {
   static override summary = 'Check a snapshot file against the published JSON Schema (docs/snapshot.schema.json).';
@@ -38,9 +39,12 @@ export default class SnapshotValidate extends NetsleuthCommand {
     }
     else
       this.print(
-        sanitize(
-          `${file}: valid ${snapshot.schema} (captured ${result.capturedAt}; ${result.hosts} host, ${result.networks} networks, ${result.containers} containers)`,
-        ),
+        hang(
+          sanitize(`${file}: valid ${snapshot.schema} (captured ${result.capturedAt}; ${result.hosts} host, ${result.networks} networks, ${result.containers} containers)`),
+          this.term().width,
+          '',
+          2,
+        ).join('\n'),
       );
   }
 }

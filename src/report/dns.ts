@@ -4,8 +4,9 @@
 
 import type { Comparison, DnsPrediction, DnsReason, DnsVerdict, ObservedWalk, PredictedStep } from '../analysis/dns/types.js';
 import type { DnsRecord, DnsResponse } from '../dns/types.js';
+import { clampLines, fitTable, paintSeverity, paintVerdict } from './paint.js';
 import { sanitize } from './sanitize.js';
-import { renderTable } from './table.js';
+import { hang, makeTerm, type Term } from './term.js';
 
 export interface ReportStep extends PredictedStep {
   observed: {
@@ -219,7 +220,7 @@ function observedText(s: ReportStep): string {
   return `${what}${o.latencyMs !== null ? ` (${o.latencyMs} ms ${o.transport})` : ''}`;
 }
 
-export function renderDnsReport(r: DnsReport): string {
+export function renderDnsReport(r: DnsReport, term: Term = makeTerm()): string {
   // Every line is sanitized on its own (sanitize() escapes newlines); blocks that are already
   // sanitized line by line (tables, responses) are marked and left alone.
   const lines: string[] = [];
@@ -231,14 +232,28 @@ export function renderDnsReport(r: DnsReport): string {
       lines.push(x);
     },
   };
-  const finish = () => lines.map((l, i) => (safe.has(i) ? l : sanitize(l))).join('\n');
+  // Prose lines hang under their 10-column label ("Resolver  ", "  error   CODE: ..."); colour
+  // goes on after sanitize and fitting.
+  const finish = () =>
+    lines
+      .flatMap((l, i) => {
+        if (safe.has(i)) return [l];
+        const text = sanitize(l);
+        const lead = /^(?:[A-Z][A-Za-z]* +|\s+(?:error|warning|info) +|\s+! |\s+)?/.exec(text)![0];
+        const fitted = hang(text.slice(lead.length), term.width, lead, lead.trim() && !lead.startsWith(' ') ? 10 : lead.length + 2);
+        const sev = /^\s+(error|warning|info)\b/.exec(fitted[0]!)?.[1];
+        if (sev) fitted[0] = fitted[0]!.replace(sev, paintSeverity(term, sev));
+        if (fitted[0]!.startsWith('Verdict   ')) fitted[0] = 'Verdict   ' + fitted[0]!.slice(10).replace(r.verdict, paintVerdict(term, r.verdict));
+        return fitted;
+      })
+      .join('\n');
   const who = r.from ? `from ${r.from.name}` : r.server ? `@${r.server}` : 'from the host';
   const where = r.mode === 'direct' ? 'direct query' : `${r.mode}: ${r.source}`;
   out.push(`DNS       ${r.name}${r.qname !== r.name.toLowerCase().replace(/\.$/, '') ? ` (${r.qname})` : ''} ${r.type} ${who}  [${where}]`);
   if (r.mode === 'direct') {
     if (r.response) {
       out.push('');
-      out.block(renderResponse(r.response));
+      out.block(clampLines(renderResponse(r.response), term.width));
     }
     else if (r.error) out.push(`Error     ${r.error.code}: ${r.error.message}`);
     out.push('', `Verdict   ${r.verdict}`);
@@ -258,13 +273,13 @@ export function renderDnsReport(r: DnsReport): string {
   const cols = [
     { header: '#', value: (s: ReportStep) => String(s.index + 1), align: 'right' as const },
     { header: 'STEP', value: (s: ReportStep) => s.kind },
-    { header: 'NAME', value: (s: ReportStep) => s.name || '.' },
+    { header: 'NAME', value: (s: ReportStep) => s.name || '.', shrink: 'truncate' as const, min: 10 },
     { header: 'SERVER', value: (s: ReportStep) => s.server },
-    { header: 'PREDICTED', value: outcomeText },
-    ...(live ? [{ header: 'OBSERVED', value: observedText }] : []),
-    { header: 'DETAIL', value: (s: ReportStep) => s.detail },
+    { header: 'PREDICTED', value: outcomeText, shrink: 'wrap' as const, min: 9 },
+    ...(live ? [{ header: 'OBSERVED', value: observedText, shrink: 'wrap' as const, min: 10 }] : []),
+    { header: 'DETAIL', value: (s: ReportStep) => s.detail, shrink: 'wrap' as const, min: 16 },
   ];
-  out.block(renderTable(r.steps, cols));
+  out.block(fitTable(term, r.steps, cols));
   out.push('');
   out.push(`Verdict   ${r.verdict}${live || p.certainty === 'unknown' ? '' : ` (${p.certainty})`}${live && p.verdict !== r.verdict ? `  [predicted ${p.verdict}]` : ''}`);
   if (r.agreement) out.push(`Agreement ${r.agreement}${r.disagreements.length ? '' : ' — the wire matches the prediction'}`);
@@ -278,7 +293,7 @@ export function renderDnsReport(r: DnsReport): string {
   }
   if (r.answers.length) {
     out.push('Answers');
-    for (const a of r.answers) out.push(`  ${a.name}\t${a.ttl ?? '-'}\tIN\t${a.type}\t${a.data}\t(${a.source})`);
+    for (const a of r.answers) out.push(`  ${a.name}  ${a.ttl ?? '-'}  IN  ${a.type}  ${a.data}  (${a.source})`);
   }
   if (p.missing.length) out.push(`Missing   ${p.missing.join('; ')}`);
   if (r.reasons.length) {

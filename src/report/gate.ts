@@ -2,8 +2,9 @@
 // the policy passes through sanitize() (renderTable sanitizes its cells).
 
 import type { GateReport, GateResult } from '../analysis/gate.js';
+import { fitTable, paintVerdict } from './paint.js';
 import { sanitize } from './sanitize.js';
-import { renderTable } from './table.js';
+import { hang, makeTerm, type Term } from './term.js';
 
 export interface GateOutput extends GateReport {
   policy: string;
@@ -13,25 +14,28 @@ export interface GateOutput extends GateReport {
 
 const STATUS: Record<GateResult['status'], string> = { pass: 'PASS', fail: 'FAIL', unknown: 'UNKNOWN' };
 
-export function renderGate(r: GateOutput, opts: { verbose?: boolean } = {}): string {
+export function renderGate(r: GateOutput, term: Term = makeTerm()): string {
   const out: string[] = [];
-  out.push(sanitize(`Policy  ${r.policy}`));
-  out.push(sanitize(`Source  ${r.source} (${r.origin})`));
+  const para = (text: string, first = '', indent = first.length) => out.push(...hang(sanitize(text), term.width, first, indent));
+  para(r.policy, 'Policy  ');
+  para(`${r.source} (${r.origin})`, 'Source  ');
   out.push('');
   out.push(
-    renderTable(r.results, [
-      { header: 'STATUS', value: (x) => STATUS[x.status] },
+    fitTable(term, r.results, [
+      { header: 'STATUS', value: (x) => STATUS[x.status], paint: (t) => paintVerdict(term, t) },
       { header: 'LINE', value: (x) => String(x.line), align: 'right' },
-      { header: 'EXPECTATION', value: (x) => (x.label ? `${x.label}: ` : '') + x.expectation },
-      { header: 'RESULT', value: (x) => x.message },
+      { header: 'EXPECTATION', value: (x) => (x.label ? `${x.label}: ` : '') + x.expectation, shrink: 'wrap', min: 16 },
+      { header: 'RESULT', value: (x) => x.message, shrink: 'wrap', min: 16 },
     ]),
   );
   // Evidence for what did not pass (all of it with --verbose).
-  const explain = r.results.filter((x) => opts.verbose || x.status !== 'pass').filter((x) => x.evidence.length);
+  const explain = r.results.filter((x) => term.verbose || x.status !== 'pass').filter((x) => x.evidence.length);
   for (const x of explain) {
-    out.push('', sanitize(`${STATUS[x.status]} line ${x.line}: ${x.label ? `${x.label}: ` : ''}${x.expectation}`));
-    for (const ev of x.evidence) out.push(sanitize(`  ${ev}`));
+    out.push('');
+    const head = hang(sanitize(`line ${x.line}: ${x.label ? `${x.label}: ` : ''}${x.expectation}`), term.width, `${STATUS[x.status]} `, 2);
+    out.push(paintVerdict(term, STATUS[x.status]) + head[0]!.slice(STATUS[x.status].length), ...head.slice(1));
+    for (const ev of x.evidence) para(ev, '  ', 4);
   }
-  out.push('', `${r.passed ? 'Gate passed' : 'Gate FAILED'}: ${r.counts.pass} passed, ${r.counts.fail} failed, ${r.counts.unknown} unknown`);
+  out.push('', `${r.passed ? term.c.green('Gate passed') : term.c.red('Gate FAILED')}: ${r.counts.pass} passed, ${r.counts.fail} failed, ${r.counts.unknown} unknown`);
   return out.join('\n');
 }

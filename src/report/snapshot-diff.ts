@@ -4,6 +4,7 @@
 
 import { KIND_ORDER, type Change, type ChangeKind, type StateDiff } from '../analysis/snapshot-diff.js';
 import { sanitize } from './sanitize.js';
+import { hang, makeTerm, type Term } from './term.js';
 
 export interface SnapshotSide {
   file: string;
@@ -32,22 +33,28 @@ const HEADINGS: Record<ChangeKind, string> = {
 
 export const MARK: Record<Change['op'], string> = { added: '+', removed: '-', changed: '~' };
 
-export function renderSnapshotDiff(r: SnapshotDiffReport): string {
+export function renderSnapshotDiff(r: SnapshotDiffReport, term: Term = makeTerm()): string {
   const out: string[] = [];
-  out.push(sanitize(`--- A  ${r.a.file}  (captured ${r.a.capturedAt}${r.a.host ? ` on ${r.a.host}` : ''})`));
-  out.push(sanitize(`+++ B  ${r.b.file}  (captured ${r.b.capturedAt}${r.b.host ? ` on ${r.b.host}` : ''})`));
+  const para = (text: string, first = '', indent = first.length) => out.push(...hang(sanitize(text), term.width, first, indent));
+  const PAINT: Record<Change['op'], (s: string) => string> = { added: term.c.green, removed: term.c.red, changed: term.c.yellow };
+  para(`${r.a.file}  (captured ${r.a.capturedAt}${r.a.host ? ` on ${r.a.host}` : ''})`, '--- A  ');
+  para(`${r.b.file}  (captured ${r.b.capturedAt}${r.b.host ? ` on ${r.b.host}` : ''})`, '+++ B  ');
   if (r.identical) out.push('', 'No differences.');
   for (const kind of KIND_ORDER) {
     const list = r.changes.filter((c) => c.kind === kind);
     if (!list.length) continue;
     out.push('', `${HEADINGS[kind]} (${list.length})`);
-    for (const c of list) out.push(sanitize(`${MARK[c.op]} ${c.message}`));
+    for (const c of list) {
+      const [first, ...rest] = hang(sanitize(c.message), term.width, `${MARK[c.op]} `);
+      out.push(PAINT[c.op](MARK[c.op]) + first!.slice(1), ...rest);
+    }
   }
   if (r.notes.length) {
     out.push('', 'NOT COMPARED');
-    for (const n of r.notes) out.push(sanitize(`  ${n}`));
+    for (const n of r.notes) para(n, '  ', 4);
   }
   const { added, removed, changed } = r.counts;
-  out.push('', `${r.changes.length} difference(s): ${added} added, ${removed} removed, ${changed} changed` + (r.compared.length ? ` (consequences: ${r.compared.join(', ')})` : ''));
+  out.push('');
+  para(`${r.changes.length} difference(s): ${added} added, ${removed} removed, ${changed} changed` + (r.compared.length ? ` (consequences: ${r.compared.join(', ')})` : ''));
   return out.join('\n');
 }

@@ -38,17 +38,32 @@ describe('firewall trace on the bundled example', () => {
   it('prints the walk as a table, the deciding rule and the verdict (exit 0)', async () => {
     const r = await trace('--from', 'quarantine-a', '--to', 'quarantine-b', '--port', '80/tcp');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/HOOK\s+TABLE\s+CHAIN\s+#\s+RULE\s+MATCHED\s+ACTION\s+WHY NOT/);
+    // By default only the rules that matched (and the deciding one), and how many were hidden.
+    expect(r.stdout).toMatch(/HOOK\s+CHAIN\s+#\s+RULE\s+MATCHED/);
+    expect(r.stdout).toMatch(/^FORWARD\s+filter\/FORWARD\s+15\s+-i br-2baf6e6d576d/m);
+    expect(r.stdout).not.toMatch(/\bno\s*$/m);
+    expect(r.stdout).toMatch(/\(19 rule\(s\) the packet did not match are hidden; --verbose shows every rule\s+walked\)/);
     expect(r.stdout).toMatch(/^verdict: DROP — rule 15 in filter\/FORWARD/m);
     expect(r.stdout).toContain('deciding rule: -A FORWARD -i br-2baf6e6d576d -o br-2baf6e6d576d -j DROP');
     expect(r.stdout).toContain('FW_ICC_DISABLED');
     expect(r.stderr).toBe('');
   });
 
+  it('--verbose shows every rule walked, with every column and the whole rule text', async () => {
+    const r = await trace('--from', 'quarantine-a', '--to', 'quarantine-b', '--port', '80/tcp', '--verbose');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/HOOK\s+TABLE\s+CHAIN\s+#\s+RULE\s+MATCHED\s+ACTION\s+WHY NOT/);
+    expect(r.stdout).toContain('-A DOCKER-ISOLATION-STAGE-1 -i br-2baf6e6d576d ! -o br-2baf6e6d576d -j DOCKER-ISOLATION-STAGE-2');
+    expect(r.stdout).toMatch(/\bno\s+-i docker0 ≠ br-2baf6e6d576d/);
+    expect(r.stdout).not.toContain('hidden');
+  });
+
   it('shows NAT steps for a published port', async () => {
     const r = await trace('--from', '198.51.100.7', '--to', 'host', '--port', '8080/tcp');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^NAT:\n  DNAT in nat\/DOCKER rule 4 \(PREROUTING\): 198\.51\.100\.7 → 192\.0\.2\.2:8080  ⇒  198\.51\.100\.7 → 10\.214\.10\.2:80/m);
+    // At 80 columns the NAT line hangs onto a second line, indented by 4.
+    expect(r.stdout).toMatch(/^NAT:\n  DNAT in nat\/DOCKER rule 4 \(PREROUTING\)/m);
+    expect(r.stdout.replace(/\s+/g, ' ')).toContain('198.51.100.7 → 192.0.2.2:8080 ⇒ 198.51.100.7 → 10.214.10.2:80');
     expect(r.stdout).toMatch(/^verdict: ACCEPT — rule 1 in filter\/DOCKER/m);
   });
 

@@ -51,6 +51,9 @@ describe('summarizeSnapshot', () => {
     expect(routes).toMatchObject({ status: 'unavailable', reason: 'not captured in this test' });
     const text = renderSnapshotSummary(s, 'x.json');
     expect(text).toMatch(/unavailable: routes — not captured in this test/);
-    expect(text).toMatch(/web\s+running\s+app\s+app=10\.214\.0\.2\/24\s+0\.0\.0\.0:8080->80\/tcp \[::\]:8080->80\/tcp\s+shop\/web/);
+    // One line per address or published port, the Compose service under the name.
+    expect(text).toMatch(/^web\s+running\s+app\s+10\.214\.0\.2\s+0\.0\.0\.0:8080->80\/tcp$/m);
+    expect(text).toMatch(/^  shop\/web\s+\[::\]:8080->80\/tcp$/m);
+    expect(text).toMatch(/^side\s+running\s+container:web\s+-\s+-$/m);
   });
 });

@@ -36,7 +36,7 @@ export const LAYERS = {
   analysis: { may: ['model', 'net', 'firewall', 'analysis', ...DNS_PURE], packages: [], node: [] },
   // Renderers of analysis results (table, JSON, SARIF, JUnit, Markdown, DOT/mermaid/SVG). No I/O —
   // commands print — but SARIF needs path/url math and hashes; util finds the docs/ directory.
-  report: { may: ['model', 'net', 'firewall', 'analysis', 'report', 'util', ...DNS_PURE], packages: ['string-width', 'wrap-ansi', 'picocolors'], node: ['crypto', 'path', 'url'] },
+  report: { may: ['model', 'net', 'firewall', 'analysis', 'report', 'util', ...DNS_PURE], packages: ['string-width', 'wrap-ansi', 'picocolors', '@dagrejs/dagre'], node: ['crypto', 'path', 'url'] },
   // Producers of the model: Engine API, snapshot files, host collectors, Compose files, policies.
   sources: { may: ['model', 'net', 'firewall', 'dns', 'sources', 'util'], packages: '*', node: '*' },
   // The DNS wire client (see DNS_PURE).

@@ -7,7 +7,8 @@ export default class Graph extends NetsleuthCommand {
   static override summary = 'Draw the topology: host, networks, containers, endpoints and published ports (DOT, mermaid or SVG).';
   static override description = [
     'Draws the host, its Docker networks (driver, subnets, bridge; internal and ICC-disabled networks marked), every container (state; network mode host, none or container:<other> shown), each endpoint as an edge labelled with the container\'s addresses, and published ports as host address:port->port/proto (ports of stopped containers marked "not started").',
-    '--format dot (default) for Graphviz, mermaid for markdown that GitHub and GitLab render, svg for a picture laid out by netsleuth itself (no Graphviz needed). --network N draws one network and its containers. --json prints the graph model instead.',
+    '--format dot (default) for Graphviz, mermaid for markdown that GitHub and GitLab render, svg for a picture laid out by netsleuth itself (no Graphviz needed; edges routed around boxes). --network N draws one network and its containers. --json prints the graph model instead.',
+    'Findings about what is drawn (host-port conflicts, stopped containers that would collide, loopback-only listeners, icc=false isolation, blocked compose siblings) are marked on the boxes they name and listed in a legend.',
     'Names are escaped for each format, so a hostile container name cannot break or inject into the output.',
   ].join('\n\n');
   static override examples = [

@@ -3,8 +3,10 @@
 // published ports. Renderers (DOT, mermaid, SVG) only draw this; they never read the state.
 // Pure: no I/O.
 
+import type { Severity } from '../model/finding.js';
 import { viewOf } from '../model/view.js';
 import type { Container, NetworkState, PortBinding } from '../model/types.js';
+import { runDoctor } from './doctor/index.js';
 
 export interface TopoHost {
   key: string;
@@ -63,6 +65,17 @@ export interface TopoEndpoint {
   ipv6: string | null;
 }
 
+/** A doctor finding the picture marks on its boxes (see GRAPH_FINDING_CODES). */
+export interface TopoFinding {
+  /** 1, 2, …: the badge number on the boxes and in the legend. */
+  id: number;
+  code: string;
+  severity: Severity;
+  title: string;
+  /** Keys of the drawn hosts, networks and containers the finding names (its subjects). */
+  nodes: string[];
+}
+
 export interface Topology {
   hosts: TopoHost[];
   networks: TopoNetwork[];
@@ -70,7 +83,29 @@ export interface Topology {
   endpoints: TopoEndpoint[];
   /** The network the picture was limited to, if any. */
   focus: string | null;
+  /** Findings about what is drawn, worst first, numbered. */
+  findings: TopoFinding[];
 }
+
+/**
+ * The doctor checks a picture of the topology marks: who fights over a host port (running or
+ * stopped), what listens where it cannot be reached, who cannot talk to whom (icc=false, blocked
+ * compose siblings), published ports that cannot work, names a stopped container would clash on.
+ * Host-level checks (DNS, MTU, firewall lint, routes) are `doctor`'s; they have no box to sit on.
+ */
+export const GRAPH_FINDING_CODES: readonly string[] = [
+  'PORT_ALLOCATED_BY_CONTAINER',
+  'PORT_BOUND_BY_HOST_PROCESS',
+  'PORT_CONFLICT_STOPPED_CONTAINER',
+  'PUBLISH_HOST_MODE_CONFLICT',
+  'PUBLISH_LISTENER_LOOPBACK_ONLY',
+  'PUBLISH_NO_LISTENER',
+  'RISKY_EXPOSURE',
+  'ICC_DISABLED_ISOLATION',
+  'COMPOSE_SIBLING_UNREACHABLE',
+  'INTERNAL_NETWORK_PUBLISHED_PORT',
+  'STOPPED_CONTAINER_NAME_CLASH',
+];
 
 export class TopologyFilterError extends Error {}
 
@@ -89,7 +124,8 @@ function ports(c: Container): TopoPort[] {
   return list.map((b) => ({ hostIp: b.hostIp, hostPort: b.hostPort, hostPortEnd: b.hostPortEnd, containerPort: b.containerPort, protocol: b.protocol, active: c.running, text: portText(b) }));
 }
 
-export function buildTopology(state: NetworkState, opts: { network?: string } = {}): Topology {
+/** `findings: false` skips the doctor checks (a picture without badges). */
+export function buildTopology(state: NetworkState, opts: { network?: string; findings?: boolean } = {}): Topology {
   const hosts: TopoHost[] = state.hosts.map((h, i) => ({ key: `h${i}`, id: h.id, name: h.name, dockerVersion: h.daemon.value?.version ?? null }));
   const hostKey = (id: string) => hosts.find((h) => h.id === id)?.key ?? hosts[0]?.key ?? 'h0';
   if (hosts.length === 0) hosts.push({ key: 'h0', id: '', name: 'host', dockerVersion: null });
@@ -164,7 +200,27 @@ export function buildTopology(state: NetworkState, opts: { network?: string } = 
     for (const t of all) if (t.sharesWith && keep.has(t.sharesWith)) keep.add(t.key);
     containers = all.filter((t) => keep.has(t.key));
   }
-  return { hosts, networks, containers, endpoints, focus };
+  const topo: Topology = { hosts, networks, containers, endpoints, focus, findings: [] };
+  topo.findings = opts.findings === false ? [] : topologyFindings(state, topo);
+  return topo;
+}
+
+/** The GRAPH_FINDING_CODES findings of `doctor`, tied to the boxes of `t` their subjects name. */
+export function topologyFindings(state: NetworkState, t: Topology): TopoFinding[] {
+  const { findings } = runDoctor(state, { only: [...GRAPH_FINDING_CODES] });
+  // Subjects are names (containers first: a network may share a container's name).
+  const byName = new Map<string, string>();
+  for (const h of t.hosts) byName.set(h.name, h.key);
+  for (const n of t.networks) byName.set(n.name, n.key);
+  for (const c of t.containers) byName.set(c.name, c.key);
+  const out: TopoFinding[] = [];
+  for (const f of findings) {
+    if (!GRAPH_FINDING_CODES.includes(f.code)) continue;
+    const nodes = [...new Set(f.subjects.map((s) => byName.get(s)).filter((k): k is string => !!k))];
+    if (!nodes.length) continue;
+    out.push({ id: out.length + 1, code: f.code, severity: f.severity, title: f.title, nodes });
+  }
+  return out;
 }
 
 /** Labels of strangers' names for drawing: control characters made visible, broken UTF-16 replaced. */

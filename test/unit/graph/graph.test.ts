@@ -9,6 +9,7 @@ import type { NetworkState, PortBinding, Snapshot } from '../../../src/model/typ
 import { renderDot } from '../../../src/report/graph-dot.js';
 import { renderMermaid } from '../../../src/report/graph-mermaid.js';
 import { renderSvg } from '../../../src/report/graph-svg.js';
+import { displayWidth } from '../../../src/report/term.js';
 import { container, network, snapshot } from '../../support/build-snapshot.js';
 import { EXAMPLE, runCli } from '../../support/cli.js';
 
@@ -40,7 +41,8 @@ function tokenizeDot(text: string): string[] {
   return tokens;
 }
 
-const unquote = (tok: string): string => (tok.startsWith('"') ? tok.slice(1).replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c)) : tok);
+// A backslash before a newline continues the string on the next line (and is not part of it).
+const unquote = (tok: string): string => (tok.startsWith('"') ? tok.slice(1).replace(/\\\n/g, '').replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c)) : tok);
 
 function parseDot(text: string): Dot {
   const t = tokenizeDot(text);
@@ -167,6 +169,36 @@ describe('graph: DOT', () => {
     expect(f.edgeLabel('shop-web-sidecar', 'shop-web-1')).toEqual(['shares netns']);
     expect(f.dot.nodes.get(f.dot.edges.find((e) => e.attrs.label === '10.214.11.2/24')!.from)!.label).toContain('internal');
   });
+  it('every line fits 80 columns, whatever the names; long labels are continued and come back whole', () => {
+    const long = 'a-very-long-container-name-'.repeat(8) + 'end';
+    const net = network('network-with-a-name-that-goes-on-and-on-'.repeat(3) + 'x', '10.70.0.0/24');
+    const bind: PortBinding = { hostIp: '0.0.0.0', hostPort: 8080, hostPortEnd: null, containerPort: 80, protocol: 'tcp' };
+    const state = snapshot({ networks: [net], containers: [container(long, net, '10.70.0.2', { publishedPorts: [bind], portBindings: [bind] }), container('short', net, '10.70.0.3')] }).state;
+    for (const [what, text] of [
+      ['example', renderDot(buildTopology(example))],
+      ['long names', renderDot(buildTopology(state))],
+      ['hostile names', renderDot(buildTopology(hostileState()))],
+    ] as const) {
+      const wide = text.split('\n').filter((l) => displayWidth(l) > 80);
+      expect(wide, what).toEqual([]);
+    }
+    const f = dotFacts(renderDot(buildTopology(state)));
+    expect(f.containers).toEqual([long, 'short'].sort());
+    expect(f.networks).toEqual([net.name]);
+    expect(f.edgeLabel(f.hosts[0]!, long)).toEqual(['0.0.0.0:8080->80/tcp']);
+  });
+  it('findings: a "findings:" line and a coloured border on the nodes they name, and a legend node', () => {
+    const t = buildTopology(example);
+    const dot = parseDot(renderDot(t));
+    const node = (name: string) => [...dot.nodes.values()].find((a) => firstLine(a.label!) === name)!;
+    const conflict = t.findings.find((f) => f.code === 'PORT_CONFLICT_STOPPED_CONTAINER')!;
+    expect(node('old-proxy').label).toMatch(new RegExp(`\\nfindings: (.*, )?${conflict.id}(,|$)`));
+    expect(node('old-proxy').penwidth).toBe('2.5');
+    expect(node('legacy-app').label).not.toContain('findings:');
+    expect(node('legacy-app').color).toBeUndefined();
+    const legend = dot.nodes.get('legend')!.label!;
+    for (const f of t.findings) expect(legend).toContain(`${f.id}. ${f.severity} ${f.code}: ${f.title}`);
+  });
   it('the DOT reader used here rejects broken DOT (so the checks above can fail)', () => {
     expect(() => parseDot('digraph g { a [label="x"]; }')).not.toThrow();
     expect(() => parseDot('digraph g { a [label="x""]; }')).toThrow();
@@ -243,7 +275,7 @@ describe('graph: hostile names', () => {
       groups: Array<{ id: string; cls: string; texts: string[] }>;
       tags: string[];
     };
-    expect(out.tags).toEqual(['g', 'line', 'path', 'rect', 'style', 'svg', 'text', 'title'].filter((x) => x !== 'path' || svg.includes('<path')).sort());
+    expect(out.tags).toEqual(['defs', 'g', 'marker', 'path', 'polyline', 'rect', 'style', 'svg', 'text', 'title'].sort());
     const ctr = out.groups.filter((g) => g.cls === 'container');
     expect(out.groups.filter((g) => g.cls === 'network').length).toBe(3);
     expect(ctr.map((g) => g.texts[0]).sort()).toEqual(HOSTILE.map(labelText).sort());
@@ -258,7 +290,7 @@ describe('graph: hostile names', () => {
       'root = ET.fromstring(sys.stdin.buffer.read())',
       'ns = "{http://www.w3.org/2000/svg}"',
       'boxes = [{"cls": g.get("class"), **{k: float(g.find(ns + "rect").get(k)) for k in ("x", "y", "width", "height")}} for g in root.iter(ns + "g")]',
-      'lines = [e.get("class") for e in root.iter(ns + "line")]',
+      'lines = [e.get("class") for e in root.iter(ns + "polyline")]',
       'print(json.dumps({"boxes": boxes, "lines": lines}))',
     ].join('\n');
     const out = JSON.parse(execFileSync('python3', ['-c', py], { input: svg }).toString()) as {
@@ -290,7 +322,8 @@ describe('graph: CLI', () => {
     const file = join(dir, 'topo.svg');
     // Independent runs in parallel: each is a fresh CLI process.
     const [dot, mm, svg, json, bad, fmt, unwritable] = await Promise.all([
-      runCli(['graph', '-s', EXAMPLE]),
+      // DOT is a file format: 80 columns whatever the terminal is.
+      runCli(['graph', '-s', EXAMPLE], { env: { ...process.env, COLUMNS: '200' } }),
       runCli(['graph', '-s', EXAMPLE, '--format', 'mermaid', '--network', 'shop_back']),
       runCli(['graph', '-s', EXAMPLE, '-f', 'svg', '-o', file]),
       runCli(['graph', '-s', EXAMPLE, '--json']),
@@ -300,6 +333,7 @@ describe('graph: CLI', () => {
     ]);
     expect(dot.code).toBe(0);
     expect(dotFacts(dot.stdout).containers.length).toBe(example.containers.length);
+    expect(dot.stdout.split('\n').filter((l) => displayWidth(l) > 80)).toEqual([]);
     expect(mm.code).toBe(0);
     expect(mm.stdout.startsWith('flowchart TB\n')).toBe(true);
     expect(mm.stdout).toContain('shop-db-1');

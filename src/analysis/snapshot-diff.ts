@@ -222,7 +222,9 @@ function diffContainers(out: Collector, a: NetworkState, b: NetworkState): void 
     diffPorts(out, name, ca, cb);
     const ra = ca.netns.value?.routes;
     const rb = cb.netns.value?.routes;
-    if (ra && rb) diffRouteLists(out, `container ${name}`, ra, rb);
+    // A host-network container sees the host's veths: the same kernel churn hostRoutes() drops.
+    const own = (rs: Route[]) => rs.filter((r) => !(r.protocol === 'kernel' && r.dev?.startsWith('veth')));
+    if (ra && rb) diffRouteLists(out, `container ${name}`, own(ra), own(rb));
   }
 }
 
@@ -498,6 +500,8 @@ function diffFindings(out: Collector, a: Finding[], b: Finding[]): void {
   const gb = group(b);
   const brief = (f: Finding) => ({ code: f.code, severity: f.severity, subjects: f.subjects, title: f.title });
   const keys = [...new Set([...ga.keys(), ...gb.keys()])].sort();
+  const removed: Finding[] = [];
+  const added: Finding[] = [];
   for (const k of keys) {
     const la = ga.get(k) ?? [];
     const lb = gb.get(k) ?? [];
@@ -506,9 +510,23 @@ function diffFindings(out: Collector, a: Finding[], b: Finding[]): void {
       if (la[i]!.severity !== lb[i]!.severity)
         out.push('finding', 'changed', lb[i]!.subjects.join(', ') || lb[i]!.code, 'severity', brief(la[i]!), brief(lb[i]!), `${lb[i]!.code} ${la[i]!.severity} → ${lb[i]!.severity}: ${lb[i]!.title}`);
     }
-    for (const f of la.slice(n)) out.push('finding', 'removed', f.subjects.join(', ') || f.code, null, brief(f), null, `resolved ${f.code} (${f.severity}): ${f.title}`);
-    for (const f of lb.slice(n)) out.push('finding', 'added', f.subjects.join(', ') || f.code, null, null, brief(f), `new ${f.code} (${f.severity}): ${f.title}`);
+    removed.push(...la.slice(n));
+    added.push(...lb.slice(n));
   }
+  // The same finding (code, severity, title) whose subjects changed — a container recreated
+  // or moved — is one change, not a "resolved" and a "new" with identical text.
+  const same = (x: Finding, y: Finding) => x.code === y.code && x.severity === y.severity && x.title === y.title;
+  const unmatched = [...added];
+  for (const f of removed) {
+    const i = unmatched.findIndex((g) => same(f, g));
+    if (i < 0) {
+      out.push('finding', 'removed', f.subjects.join(', ') || f.code, null, brief(f), null, `resolved ${f.code} (${f.severity}): ${f.title}`);
+      continue;
+    }
+    const g = unmatched.splice(i, 1)[0]!;
+    out.push('finding', 'changed', g.subjects.join(', ') || g.code, 'subjects', brief(f), brief(g), `${g.code} (${g.severity}): ${g.title} — subjects ${f.subjects.join(', ')} → ${g.subjects.join(', ')}`);
+  }
+  for (const f of unmatched) out.push('finding', 'added', f.subjects.join(', ') || f.code, null, null, brief(f), `new ${f.code} (${f.severity}): ${f.title}`);
 }
 
 function diffVerdicts(out: Collector, a: VerdictCell[], b: VerdictCell[]): void {

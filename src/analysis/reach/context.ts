@@ -6,46 +6,16 @@ import { checkPort } from '../../model/port.js';
 import type { AddressFamily, Container } from '../../model/types.js';
 import { type StateView, type Subject, bareName } from '../../model/view.js';
 import { isLoopback, parseAddr } from '../../net/addr.js';
-import type { BuiltFlow } from '../firewall-flow.js';
 import { causeOf, fixesOf, outcomeOf } from './outcome.js';
-import { type Place, placeOf } from './place.js';
+import { placeOf } from './place.js';
+import type { ReachContext } from './question.js';
 import type { Listening, ReachDestination, ReachHop, ReachOptions, ReachProtocol, ReachReason, ReachRequest, ReachResult, ReachTarget, ReachVerdict } from './types.js';
 
 export const bare = bareName;
 export const containerSubject = (c: Container): Subject => ({ kind: 'container', label: bareName(c.name), container: c, matchedBy: 'id' });
 export const loopbackAddress = (family: AddressFamily): string => (family === 'ipv4' ? '127.0.0.1' : '::1');
 
-/** The question, resolved: what every stage reads. */
-export interface ReachContext {
-  readonly view: StateView;
-  readonly from: Subject;
-  readonly to: Subject;
-  /** The host as a subject (docker-proxy's legs, routes after DNAT start there). */
-  readonly host: Subject;
-  /** The containers FROM and TO are (an address subject: the container holding it), and their namespace owners. */
-  readonly fromC: Container | null;
-  readonly toC: Container | null;
-  readonly fromOwner: Container | null;
-  readonly toOwner: Container | null;
-  /** Where FROM and TO live. A loopback TO is in FROM's place. */
-  readonly fromPlace: Place;
-  readonly toPlace: Place;
-  /** null for ICMP. */
-  readonly port: number | null;
-  readonly protocol: ReachProtocol;
-  /** The family the subjects ask for (an IPv6 address); the built flow's family once there is one. */
-  readonly family: AddressFamily;
-  /** Explain firewall walks rule by rule (off for `lean`, the matrix). */
-  readonly explain: boolean;
-}
-
-/** The context once the packet is built (after the namespace stages). */
-export interface FlowContext extends ReachContext {
-  /** The packet netfilter sees for the request (the client port filled in). */
-  readonly built: BuiltFlow;
-  /** One representative ephemeral port, or null (ICMP; a rule tells ephemeral ports apart). */
-  readonly clientPort: number | null;
-}
+export type { ReachContext, FlowContext } from './question.js';
 
 export function reachContext(view: StateView, req: ReachRequest, opts: ReachOptions): ReachContext {
   const from: Subject = typeof req.from === 'string' ? view.resolve(req.from) : req.from;

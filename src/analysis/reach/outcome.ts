@@ -12,7 +12,7 @@
 
 import type { Container, Network } from '../../model/types.js';
 import { bareName as bare } from '../../model/view.js';
-import type { ReachContext } from './context.js';
+import type { ReachContext } from './question.js';
 import type { Listening, ReachCause, ReachFix, ReachHop, ReachOutcome, ReachVerdict } from './types.js';
 
 export function outcomeOf(verdict: ReachVerdict, listening: Listening, icmp: boolean): ReachOutcome {

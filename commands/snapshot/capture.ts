@@ -129,7 +129,8 @@ export default class SnapshotCapture extends NetsleuthCommand {
     ];
     for (const v of result.vanished) lines.push(`  vanished during capture: ${v.name || v.id.slice(0, 12)} (${v.reason})`);
     for (const m of missing) lines.push(`  ${m.status}: ${m.section} — ${m.reason}`);
-    const text = lines.map(sanitize).join('\n') + '\n';
+    const { fitLines } = await import('../../src/report/term.js');
+    const text = fitLines(lines.map(sanitize).join('\n'), this.term().width) + '\n';
     // With -o - the snapshot owns stdout; the human summary goes to stderr.
     (output === '-' ? process.stderr : process.stdout).write(text);
   }

@@ -4,6 +4,13 @@
 
 import type { Severity } from './finding.js';
 
+/**
+ * What a reach expectation (`gate`, `reach --expect`) may ask for: the path verdicts `reachable`
+ * (a connection would succeed) and `blocked`, or an outcome (`open`, `refused`, `unknown`).
+ */
+export const REACH_EXPECTATIONS = ['reachable', 'blocked', 'open', 'refused', 'unknown'] as const;
+export type ReachExpect = (typeof REACH_EXPECTATIONS)[number];
+
 /** What every expectation has. */
 export interface ExpectationBase {
   /** Line of the expectation in the policy file. */
@@ -34,7 +41,7 @@ export interface ReachExpectation extends ExpectationBase {
   /** null: ICMP echo. */
   port: number | null;
   protocol: 'tcp' | 'udp' | 'icmp';
-  expect: 'reachable' | 'blocked';
+  expect: ReachExpect;
 }
 
 export interface NoConflictsExpectation extends ExpectationBase {

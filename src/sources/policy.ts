@@ -19,7 +19,7 @@ import type {
   ReachExpectation,
   Selector,
 } from '../model/policy.js';
-import { SELECTOR_NAME } from '../model/policy.js';
+import { REACH_EXPECTATIONS, SELECTOR_NAME, type ReachExpect } from '../model/policy.js';
 import { PORT_MAX, PORT_MIN, validPort } from '../model/port.js';
 import { ComposeError, parseYamlOrJson, type YamlNode } from './compose.js';
 
@@ -145,7 +145,7 @@ function parseReach(r: Reader, body: YamlNode, base: Base): ReachExpectation {
   const from = selector(r, f.get('from')!.value, 'reach.from');
   const to = selector(r, f.get('to')!.value, 'reach.to');
   const expect = r.string(f.get('expect')!.value, 'reach.expect');
-  if (expect !== 'reachable' && expect !== 'blocked') r.fail(f.get('expect')!.line, `reach.expect must be "reachable" or "blocked", got "${expect}"`);
+  if (!(REACH_EXPECTATIONS as readonly string[]).includes(expect.toLowerCase())) r.fail(f.get('expect')!.line, `reach.expect must be one of ${REACH_EXPECTATIONS.join(', ')}, got "${expect}"`);
   let port: number | null = null;
   let protocol: ReachExpectation['protocol'] | null = null;
   const pf = f.get('port');
@@ -168,7 +168,7 @@ function parseReach(r: Reader, body: YamlNode, base: Base): ReachExpectation {
     if (p !== 'icmp' && port === null) r.fail(prf.line, `reach.protocol ${p} needs a port`);
     protocol = p as ReachExpectation['protocol'];
   }
-  return { ...base, kind: 'reach', from, to, port, protocol: port === null ? 'icmp' : (protocol ?? 'tcp'), expect };
+  return { ...base, kind: 'reach', from, to, port, protocol: port === null ? 'icmp' : (protocol ?? 'tcp'), expect: expect.toLowerCase() as ReachExpect };
 }
 
 function parseNoConflicts(r: Reader, body: YamlNode, base: Base): NoConflictsExpectation {

@@ -65,8 +65,8 @@ export function analyzeReach(input: StateInput, req: ReachRequest, opts: ReachOp
 }
 
 /** What `--expect` accepts: the path verdicts `reachable`/`blocked` and the four outcomes. */
-export const EXPECTATIONS = ['reachable', 'blocked', 'open', 'refused', 'unknown'] as const;
-export type Expectation = (typeof EXPECTATIONS)[number];
+export { REACH_EXPECTATIONS as EXPECTATIONS, type ReachExpect as Expectation } from '../../model/policy.js';
+import type { ReachExpect as Expectation } from '../../model/policy.js';
 
 /**
  * For `--expect`: null when the result meets the expectation, else why not (one line).

@@ -14,7 +14,8 @@ export interface JunitOptions {
 }
 
 export function toJunit(r: FindingsReport, opts: JunitOptions = {}): string {
-  const gate = r.failOn ?? 'error';
+  // --fail-on none: nothing fails the run, so no testcase fails either (findings stay in system-out).
+  const gate = r.failOn;
   const byCode = new Map<string, FindingsReport['findings']>();
   for (const f of r.findings) {
     const l = byCode.get(f.code);
@@ -31,8 +32,8 @@ export function toJunit(r: FindingsReport, opts: JunitOptions = {}): string {
   const cases: string[] = [];
   for (const c of checks) {
     const fs = byCode.get(c.code) ?? [];
-    const failing = fs.filter((f) => atLeast(f.severity, gate));
-    const below = fs.filter((f) => !atLeast(f.severity, gate));
+    const failing = gate ? fs.filter((f) => atLeast(f.severity, gate)) : [];
+    const below = gate ? fs.filter((f) => !atLeast(f.severity, gate)) : fs;
     const name = `${c.code}: ${c.title}`;
     const open = `    <testcase classname="netsleuth.${xmlAttr(r.command.replace(/\s+/g, '-'))}.${xmlAttr(c.group)}" name="${xmlAttr(name)}" time="0"`;
     const body: string[] = [];
@@ -59,7 +60,7 @@ export function toJunit(r: FindingsReport, opts: JunitOptions = {}): string {
     `  <testsuite name="${xmlAttr(`${suiteName}: ${r.source.label}`)}" ${counts} timestamp="${xmlAttr(ts.replace(/\.\d+Z$/, ''))}">`,
     '    <properties>',
     `      <property name="source" value="${xmlAttr(`${r.source.origin} ${r.source.label}`)}"/>`,
-    `      <property name="fail-on" value="${xmlAttr(gate)}"/>`,
+    `      <property name="fail-on" value="${xmlAttr(gate ?? 'none')}"/>`,
     `      <property name="netsleuth-version" value="${xmlAttr(r.toolVersion)}"/>`,
     '    </properties>',
     ...cases,

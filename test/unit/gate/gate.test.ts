@@ -146,3 +146,19 @@ describe('gate: CLI', () => {
     expect(pass.stdout).toMatch(/Gate passed: 2 passed, 0 failed, 0 unknown/);
   });
 });
+
+describe('reach expectations by outcome', () => {
+  const example = (JSON.parse(readFileSync(EXAMPLE, 'utf8')) as Snapshot).state;
+  const run = (line: string) => evaluatePolicy(example, parsePolicy(`expect:\n  - ${line}\n`, 't.yaml')).results[0]!;
+
+  it('refused holds for a loopback-only listener; open and reachable do not', () => {
+    expect(run('reach: {from: shop-proxy-1, to: shop-cache-1, port: 6379, expect: refused}').status).toBe('pass');
+    expect(run('reach: {from: shop-proxy-1, to: shop-cache-1, port: 6379, expect: OPEN}').status).toBe('fail');
+    expect(run('reach: {from: shop-proxy-1, to: shop-cache-1, port: 6379, expect: reachable}').status).toBe('fail');
+  });
+
+  it('open holds where something listens; an unknown word names the allowed ones', () => {
+    expect(run('reach: {from: shop-web-1, to: shop-db-1, port: 5432, expect: open}').status).toBe('pass');
+    expect(() => parsePolicy('expect:\n  - reach: {from: a, to: b, expect: listening}\n', 't.yaml')).toThrow(/reachable, blocked, open, refused, unknown, got "listening"/);
+  });
+});

@@ -86,7 +86,7 @@ describe('policy reader', () => {
     ['port out of range', 'expect:\n  - reach: {from: a, to: b, port: 70000, expect: reachable}\n', 'p.yaml:2: reach.port: port 70000 is out of range (1-65535)'],
     ['port not a number', 'expect:\n  - reach:\n      from: a\n      to: b\n      port: http\n      expect: reachable\n', 'p.yaml:5: reach.port: "http" is not a port number'],
     ['bad protocol', 'expect:\n  - reach: {from: a, to: b, port: 80/sctp, expect: reachable}\n', 'p.yaml:2: reach.port: protocol "sctp" must be tcp or udp'],
-    ['bad expect', 'expect:\n  - reach: {from: a, to: b, expect: open}\n', 'p.yaml:2: reach.expect must be "reachable" or "blocked", got "open"'],
+    ['bad expect', 'expect:\n  - reach: {from: a, to: b, expect: listening}\n', 'p.yaml:2: reach.expect must be one of reachable, blocked, open, refused, unknown, got "listening"'],
     ['missing key', 'expect:\n  - reach: {from: a, expect: open}\n', 'p.yaml:2: reach: "to" is required'],
     ['two kinds in one item', 'expect:\n  - no-conflicts: true\n    no-findings: true\n', 'p.yaml:2: one expectation per list item, found no-conflicts and no-findings'],
     ['empty list', 'expect: []\n', 'p.yaml:1: "expect" is empty'],

@@ -31,12 +31,24 @@ function parse(xml: string): Parsed {
   return JSON.parse(execFileSync('python3', ['-c', PY], { input: xml, encoding: 'utf8' }));
 }
 
-function report(s: ReturnType<typeof snapshot>['state'], failOn: Severity, opts: { only?: string[]; skip?: string[] } = {}): FindingsReport {
+function report(s: ReturnType<typeof snapshot>['state'], failOn: Severity | null, opts: { only?: string[]; skip?: string[] } = {}): FindingsReport {
   const r = runDoctor(s, opts);
   return { command: 'doctor', toolVersion: '0.1.0', source: { origin: 'snapshot', label: 'x.json', file: 'x.json' }, failOn, findings: r.findings, checks: r.checks, time: '2026-11-24T00:00:00.000Z' };
 }
 
 describe('JUnit XML', () => {
+  it('--fail-on none: no testcase fails, the findings are still in the output', () => {
+    const s = CASES.PORT_ALLOCATED_BY_CONTAINER!.yes();
+    const r = report(s, null);
+    expect(r.findings.some((f) => f.severity === 'error')).toBe(true);
+    const xml = toJunit(r);
+    const p = parse(xml);
+    expect(p.cases.filter((c) => c.failure !== null)).toEqual([]);
+    expect(p.suite.failures).toBe('0');
+    expect(xml).toContain('PORT_ALLOCATED_BY_CONTAINER');
+    expect(xml).toContain('name="fail-on" value="none"');
+  });
+
   it('parses, and its counts match its testcases and the findings at or above the gate', () => {
     const s = CASES.PORT_ALLOCATED_BY_CONTAINER!.yes();
     for (const gate of ['error', 'warning', 'info'] as const) {

@@ -77,12 +77,13 @@ export default class Doctor extends NetsleuthCommand {
       } catch {
         page = null;
       }
-      await this.emit(renderExplain(report, explain, page, this.term()));
+      const { docLinker } = await import('../src/report/links.js');
+      await this.emit(renderExplain(report, explain, page, this.term(), docLinker(this.config.pjson, process.env)));
       return; // an explanation, not a gate: exit 0 whatever it found
     }
     if (format === 'json') {
       await this.printDocument({ failOn, summary: countBySeverity(result.findings), findings: result.findings, checks: result.checks });
-    } else if (format === 'table') await this.emit(renderFindings(report, this.term({ verbose: flags.verbose })));
+    } else if (format === 'table') await this.emit(renderFindings(report, this.term({ verbose: flags.verbose }), (await import('../src/report/links.js')).docLinker(this.config.pjson, process.env)));
     else await this.emit(renderDocument(report, format, this.config.pjson));
 
     this.gateOnFindings(result.findings, failOn, format);

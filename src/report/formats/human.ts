@@ -9,6 +9,7 @@ import { codeInfo } from '../../analysis/doctor/catalog.js';
 import { IMPACTS, IMPACT_LABEL, impactOf } from '../../analysis/doctor/impact.js';
 import { groupFindings, type FindingGroup } from '../../analysis/doctor/triage.js';
 import type { Finding, Severity } from '../../model/finding.js';
+import type { DocUrl } from '../links.js';
 import { sanitize } from '../sanitize.js';
 import { PLAIN, displayWidth, fitLines, hang, pad, truncate, type Term } from '../term.js';
 import { summaryLine, type FindingsReport } from './types.js';
@@ -96,14 +97,19 @@ function findingDetail(f: Finding, term: Term, indent: number, withFix: boolean)
  * The code's page: `docs: <where>` on one line when it fits, else the address alone on the next
  * line — never wrapped or cut, so it can be copied (or clicked) whole.
  */
-function docsLines(code: string, term: Term, indent: string): string[] {
-  const where = `docs/findings/${code}.md`;
+/**
+ * The code's page: its absolute URL (docLinker: the package's repository, or NETSLEUTH_DOCS_URL),
+ * else the page's path in the package. A URL is never cut or wrapped (terminals make it
+ * clickable): when it does not fit it stands alone on its own line.
+ */
+function docsLines(code: string, term: Term, indent: string, docUrl?: DocUrl): string[] {
+  const where = docUrl?.(code) ?? `docs/findings/${code}.md`;
   const line = `${indent}docs: ${where}`;
   return displayWidth(line) <= term.width ? [line] : [`${indent}docs:`, displayWidth(indent + where) <= term.width ? indent + where : where];
 }
 
 /** A group in full: its line, each finding's detail, the fix (once when all findings share it) and the page. */
-function groupDetail(g: FindingGroup, term: Term): string[] {
+function groupDetail(g: FindingGroup, term: Term, docUrl?: DocUrl): string[] {
   const title = codeInfo(g.code)?.title;
   const sev = paintSeverity(term, g.severity, g.severity);
   const out = hang(`${codeLabel(g)}${g.variant ? ` (${sanitize(g.variant)})` : ''}${title ? ` — ${title}` : ''}`, term.width - SEV_WIDTH - 4, '', 2).map((l, i) =>
@@ -112,11 +118,11 @@ function groupDetail(g: FindingGroup, term: Term): string[] {
   const sharedFix = g.findings.every((f) => f.remediation === g.findings[0]!.remediation);
   for (const f of g.findings) out.push(...findingDetail(f, term, 4, !sharedFix));
   if (sharedFix) out.push(...hang(sanitize(g.findings[0]!.remediation), term.width, '    fix: '));
-  out.push(...docsLines(g.code, term, '    '));
+  out.push(...docsLines(g.code, term, '    ', docUrl));
   return out;
 }
 
-export function renderFindings(r: FindingsReport, term: Term = PLAIN): string {
+export function renderFindings(r: FindingsReport, term: Term = PLAIN, docUrl?: DocUrl): string {
   const out = head(r, term);
   const groups = groupFindings(r.findings);
   const codeWidth = Math.max(0, ...groups.map((g) => displayWidth(codeLabel(g))));
@@ -125,7 +131,7 @@ export function renderFindings(r: FindingsReport, term: Term = PLAIN): string {
     if (!gs.length) continue;
     out.push('');
     out.push(term.c.bold(IMPACT_LABEL[impact].toUpperCase()));
-    if (term.verbose) gs.forEach((g, i) => out.push(...(i ? [''] : []), ...groupDetail(g, term)));
+    if (term.verbose) gs.forEach((g, i) => out.push(...(i ? [''] : []), ...groupDetail(g, term, docUrl)));
     else out.push(...groupLines(gs, term, codeWidth));
   }
   out.push(...incompleteLine(r, term));
@@ -180,7 +186,7 @@ export function pageText(page: string, term: Term = PLAIN): string[] {
  * `doctor --explain CODE`: what the code means (its page, else the catalog summary), then every
  * finding of that code in the source, in full, grouped like the triage list.
  */
-export function renderExplain(r: FindingsReport, code: string, page: string | null, term: Term = PLAIN): string {
+export function renderExplain(r: FindingsReport, code: string, page: string | null, term: Term = PLAIN, docUrl?: DocUrl): string {
   const info = codeInfo(code);
   const findings = r.findings.filter((f) => f.code === code);
   const out: string[] = [];
@@ -198,7 +204,7 @@ export function renderExplain(r: FindingsReport, code: string, page: string | nu
   if (check?.status === 'skipped') out.push(...hang(`the check did not run: ${check.reason ?? 'skipped'}`, term.width, '  '));
   else if (check?.reason) out.push(...hang(check.reason, term.width, '  '));
   const groups = groupFindings(findings);
-  groups.forEach((g) => out.push('', ...groupDetail(g, term)));
-  if (!groups.length) out.push(...docsLines(code, term, ''));
+  groups.forEach((g) => out.push('', ...groupDetail(g, term, docUrl)));
+  if (!groups.length) out.push(...docsLines(code, term, '', docUrl));
   return out.join('\n');
 }

@@ -49,6 +49,8 @@ const theirs: Record<string, () => string[]> = {
 function widest(text: string): { width: number; line: string } {
   let best = { width: 0, line: '' };
   for (const line of text.split('\n')) {
+    // A line that is only a URL is never cut (terminals make it clickable).
+    if (/^\s*https:\/\/\S+$/.test(line)) continue;
     const w = stringWidth(line);
     if (w > best.width) best = { width: w, line };
   }

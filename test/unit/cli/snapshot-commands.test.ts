@@ -16,7 +16,8 @@ describe('snapshot show / validate on the bundled example', () => {
   it('show prints host, evidence, networks and containers', async () => {
     const r = await runCli(['snapshot', 'show', EXAMPLE]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^Snapshot +.*example\.snapshot\.json/m);
+    // A long checkout path wraps under its label: read the value with its continuation lines joined.
+    expect(r.stdout.replace(/\n {10}(?=\S)/g, '')).toMatch(/^Snapshot +.*example\.snapshot\.json/m);
     expect(r.stdout).toMatch(/^Host +\S+ +Docker /m);
     expect(r.stdout).toMatch(/^NETWORKS \(\d+\)/m);
     expect(r.stdout).toMatch(/^CONTAINERS \(\d+\)/m);

@@ -5,6 +5,7 @@
 
 import type { ReachOutcome } from '../analysis/reach.js';
 import type { MatrixCell, MatrixResult } from '../analysis/matrix.js';
+import { paintOutcome } from './paint.js';
 import { sanitize } from './sanitize.js';
 import { type Term, PLAIN, displayWidth, fitLines, hang, pad, truncate } from './term.js';
 
@@ -14,11 +15,6 @@ const NAME_MIN = 12;
 
 const SYMBOL: Record<ReachOutcome, string> = { OPEN: 'O', REFUSED: 'R', BLOCKED: 'X', UNKNOWN: '?' };
 const ORDER: ReachOutcome[] = ['OPEN', 'REFUSED', 'BLOCKED', 'UNKNOWN'];
-
-export function paintOutcomeWord(t: Term, o: ReachOutcome, text: string): string {
-  const { c } = t;
-  return o === 'OPEN' ? c.green(text) : o === 'REFUSED' ? c.yellow(text) : o === 'BLOCKED' ? c.red(text) : c.magenta(text);
-}
 
 /** How the grid is laid out at this width: cell pitch (2 spaced, 1 packed) and name width; null: no grid. */
 function gridLayout(n: number, nameWidth: number, width: number): { pitch: 1 | 2; name: number } | null {
@@ -40,7 +36,7 @@ export function renderMatrix(m: MatrixResult, opts: { limit?: number; term?: Ter
   const out: string[] = [];
   const para = (text: string, first = '', indent = first.length + 2) => out.push(...hang(sanitize(text), width, first, indent));
   para(`matrix ${what}${m.network ? ` on network ${m.network}` : ''}: ${m.containers.length} containers, ${m.counts.pairs} pairs`);
-  out.push(ORDER.map((o) => `${paintOutcomeWord(term, o, o)} ${m.outcomes[o]}`).join('   '));
+  out.push(ORDER.map((o) => `${paintOutcome(term, o, o)} ${m.outcomes[o]}`).join('   '));
   const n = m.containers.length;
   const names = m.containers.map(sanitize);
   const layout = n > 0 && n <= GRID_MAX ? gridLayout(n, Math.max(...names.map(displayWidth)), width) : null;
@@ -55,7 +51,7 @@ export function renderMatrix(m: MatrixResult, opts: { limit?: number; term?: Ter
     if (n >= 10) out.push(lead + names.map((_, j) => (j + 1 >= 10 ? String(Math.floor((j + 1) / 10)) : ' ')).join(sep));
     out.push(lead + names.map((_, j) => String((j + 1) % 10)).join(sep));
     names.forEach((nm, i) => {
-      const row = grid[i]!.map((cell) => (cell ? paintOutcomeWord(term, cell.outcome, SYMBOL[cell.outcome]) : c.dim('-'))).join(sep);
+      const row = grid[i]!.map((cell) => (cell ? paintOutcome(term, cell.outcome, SYMBOL[cell.outcome]) : c.dim('-'))).join(sep);
       out.push(`${String(i + 1).padStart(2)} ${pad(truncate(nm, layout.name), layout.name)} ${row}`);
     });
     out.push('');
@@ -77,7 +73,7 @@ export function renderMatrix(m: MatrixResult, opts: { limit?: number; term?: Ter
     out.push('', 'not OPEN, by outcome and the code that decides it:');
     const sorted = [...groups.values()].sort((a, b) => ORDER.indexOf(a.outcome) - ORDER.indexOf(b.outcome) || b.cells.length - a.cells.length);
     for (const g of sorted) {
-      out.push(`  ${paintOutcomeWord(term, g.outcome, g.outcome)} ${sanitize(g.code)}: ${g.cells.length} pair(s)`);
+      out.push(`  ${paintOutcome(term, g.outcome, g.outcome)} ${sanitize(g.code)}: ${g.cells.length} pair(s)`);
       for (const cell of g.cells.slice(0, limit)) para(`${cell.from} → ${cell.to}`, '    ', 6);
       if (g.cells.length > limit) out.push(`    … ${g.cells.length - limit} more (--json lists every pair)`);
     }

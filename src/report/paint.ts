@@ -4,6 +4,7 @@
 // Paint is applied to text that is already sanitized and fitted (its width is measured without
 // the codes); with colour off (term.c is the identity) every function returns its input.
 
+import type { ReachOutcome } from '../analysis/reach.js';
 import type { Severity } from '../model/finding.js';
 import { displayWidth, truncate, type Term } from './term.js';
 import { renderTable, type Column } from './table.js';
@@ -25,6 +26,12 @@ const BAD = new Set([
   'disagree',
 ]);
 const UNSURE = new Set(['unknown', 'warning', 'partial', 'unavailable']);
+
+/** The four reach outcomes (reach's headline, matrix's grid and legend): one colour each. */
+export function paintOutcome(term: Term, o: ReachOutcome, text: string = o): string {
+  const { c } = term;
+  return o === 'OPEN' ? c.green(text) : o === 'REFUSED' ? c.yellow(text) : o === 'BLOCKED' ? c.red(text) : c.magenta(text);
+}
 
 /** Green, red or yellow by what the word means; anything else unchanged. */
 export function paintVerdict(term: Term, word: string): string {

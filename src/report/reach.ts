@@ -5,24 +5,16 @@
 // the evidence and the full rule text (evidence lines are not wrapped: they are for copying). Every name is sanitized before colour is applied.
 
 import type { ReachHop, ReachOutcome, ReachResult } from '../analysis/reach.js';
+import { paintOutcome } from './paint.js';
 import { sanitize } from './sanitize.js';
 import { renderTable } from './table.js';
 import { type Term, PLAIN, displayWidth, hang } from './term.js';
 
 const MARK: Record<string, string> = { pass: 'ok', block: 'BLOCK', unknown: '?', info: '-' };
 
-function paintOutcome(t: Term, o: ReachOutcome, text: string): string {
-  const { c } = t;
-  switch (o) {
-    case 'OPEN':
-      return c.bold(c.green(text));
-    case 'REFUSED':
-      return c.bold(c.yellow(text));
-    case 'BLOCKED':
-      return c.bold(c.red(text));
-    case 'UNKNOWN':
-      return c.bold(c.magenta(text));
-  }
+/** The headline's outcome word: the shared outcome colour, in bold. */
+function paintHeadline(t: Term, o: ReachOutcome, text: string): string {
+  return t.c.bold(paintOutcome(t, o, text));
 }
 
 function paintStatus(t: Term, h: ReachHop, text: string): string {
@@ -96,11 +88,11 @@ export function renderReach(r: ReachResult, opts: { term?: Term; verbose?: boole
   // The answer starts with the outcome word, which alone is coloured; too long for one line, it goes under the question.
   const word = answer.slice(0, r.outcome.length);
   const rest = answer.slice(r.outcome.length);
-  if (displayWidth(`${q}  ${answer}`) <= width) out.push(`${q}  ${paintOutcome(term, r.outcome, word)}${rest}`);
+  if (displayWidth(`${q}  ${answer}`) <= width) out.push(`${q}  ${paintHeadline(term, r.outcome, word)}${rest}`);
   else {
     out.push(...hang(q, width, '', 2));
     const lines = hang(answer, width, '  ', 4);
-    lines[0] = `  ${paintOutcome(term, r.outcome, word)}${lines[0]!.slice(2 + word.length)}`;
+    lines[0] = `  ${paintHeadline(term, r.outcome, word)}${lines[0]!.slice(2 + word.length)}`;
     out.push(...lines);
   }
   out.push(...para(whyText(r), `${c.dim('why:')} `, 5));

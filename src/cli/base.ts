@@ -9,7 +9,7 @@ type ParsedValues = { [name: string]: any };
 import { EXIT, GateFailure, NetsleuthError, exitCodeOf } from './errors.js';
 import { atLeast, type Severity } from '../model/finding.js';
 import { outputMode, type OutputMode } from './output.js';
-import { termFor, type Term } from '../report/term.js';
+import { termFor, type Term } from '../report/terminal.js';
 import { envelope, NO_SOURCE, openedSource, type Envelope, type JsonSource, type Payload } from '../report/json.js';
 import { durationFlag, nonEmpty } from './flags.js';
 import type { OpenedSource, OpenOptions, SourceFlags } from '../sources/open.js';

@@ -2,7 +2,7 @@
 // CI=true or NO_COLOR (docs/cli.md). Colour follows the one rule in src/report/term.ts
 // (colorWanted: FORCE_COLOR, NO_COLOR, CI, TERM=dumb, a TTY), so a report's paint and this agree.
 
-import { colorWanted } from '../report/term.js';
+import { colorWanted } from '../report/terminal.js';
 
 export interface OutputMode {
   json: boolean;

@@ -265,3 +265,14 @@ export function buildTar(entries: Array<{ name: string; data?: string | Buffer; 
   parts.push(Buffer.alloc(1024));
   return Buffer.concat(parts);
 }
+
+/** One bridge network as /networks lists it: the fault and spinner tests' daemon has just this. */
+export const FAKE_NETWORK = {
+  Name: 'app',
+  Id: 'a'.repeat(64),
+  Driver: 'bridge',
+  Scope: 'local',
+  IPAM: { Driver: 'default', Config: [{ Subnet: '10.214.0.0/24', Gateway: '10.214.0.1' }] },
+  Options: {},
+  Labels: {},
+};

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { expectOneLineError, runCli } from '../../support/cli.js';
-import { buildTar, sendJson, startFakeEngine, startRawServer, type FakeEngine, type FakeHandler } from '../../support/fake-engine.js';
+import { buildTar, sendJson, startFakeEngine, startRawServer, type FakeEngine, type FakeHandler, FAKE_NETWORK } from '../../support/fake-engine.js';
 
 let dir: string;
 beforeAll(() => {
@@ -18,15 +18,7 @@ afterEach(async () => {
   await Promise.all(engines.splice(0).map((e) => e.close()));
 });
 
-const NET = {
-  Name: 'app',
-  Id: 'a'.repeat(64),
-  Driver: 'bridge',
-  Scope: 'local',
-  IPAM: { Driver: 'default', Config: [{ Subnet: '10.214.0.0/24', Gateway: '10.214.0.1' }] },
-  Options: {},
-  Labels: {},
-};
+const NET = FAKE_NETWORK;
 const container = (id: string, name: string) => ({
   Id: id,
   Name: `/${name}`,

@@ -9,19 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, CLI } from '../../support/cli.js';
-import { buildTar, sendJson, startFakeEngine, type FakeEngine, type FakeHandler } from '../../support/fake-engine.js';
+import { buildTar, sendJson, startFakeEngine, type FakeEngine, type FakeHandler, FAKE_NETWORK } from '../../support/fake-engine.js';
 
 const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
 
-const NET = {
-  Name: 'app',
-  Id: 'a'.repeat(64),
-  Driver: 'bridge',
-  Scope: 'local',
-  IPAM: { Driver: 'default', Config: [{ Subnet: '10.214.0.0/24', Gateway: '10.214.0.1' }] },
-  Options: {},
-  Labels: {},
-};
+const NET = FAKE_NETWORK;
 const IDS = Array.from({ length: 4 }, (_, i) => String(i + 1).repeat(64));
 const inspect = (id: string, i: number) => ({
   Id: id,
